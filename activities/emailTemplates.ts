@@ -1,0 +1,28 @@
+import type { Mail } from '../lib/mailer';
+
+export type CodePurpose = 'profile-merge';
+
+const PURPOSE_TEXT: Record<CodePurpose, string> = {
+  'profile-merge': 'merge this profile into another Custodian profile you own',
+};
+
+export function verificationCodeMail(to: string, purpose: CodePurpose, code: string, ttlMinutes: number): Mail {
+  return {
+    to,
+    subject: `Your Custodian verification code: ${code}`,
+    text:
+      `Someone, hopefully you, asked to ${PURPOSE_TEXT[purpose]}.\n\n` +
+      `Your verification code is ${code}. It is valid for ${ttlMinutes} minutes.\n\n` +
+      `If this was not you, ignore this email: nothing changes without the code.\n`,
+  };
+}
+
+export function mergeCompletedMail(to: string): Mail {
+  return {
+    to,
+    subject: 'Your Custodian profiles were merged',
+    text:
+      'Your profiles are now one: the other profile\'s accounts moved to the profile you were signed in with, ' +
+      'and the other profile was removed.\n\nYou can review the result under Profile and Accounts.\n',
+  };
+}

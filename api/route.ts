@@ -1,0 +1,162 @@
+import { OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import express, { Router, type Request, type Response } from 'express';
+import type { ZodType } from 'zod';
+import { HttpError } from './errors';
+import { ErrorSchema } from './schemas/common';
+import type { z } from './schemas/zod';
+
+export interface Principal {
+  sessionId: string;
+  accountId: string;
+  profileId: string;
+  companyId: string | null;
+  isCompanyAdmin: boolean;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Out<T> = T extends ZodType ? z.output<T> : undefined;
+
+interface Context<P, Q, B, A extends boolean> {
+  req: Request;
+  params: Out<P>;
+  query: Out<Q>;
+  body: Out<B>;
+  auth: A extends true ? Principal : undefined;
+}
+
+export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, A extends boolean> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express syntax: /v1/things/:id */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  auth: A;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Every status the handler itself can answer; the common 400/401/413/415 are added from the inputs. */
+  responses: Record<number, { description: string; schema?: ZodType; headers?: ResponseConfig['headers'] }>;
+  handler: (ctx: Context<P, Q, B, A>) => Promise<Reply>;
+}
+
+type AnySpec = RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined, boolean>;
+
+export type Authenticate = (req: Request) => Promise<Principal>;
+
+const errorResponse = (description: string): ResponseConfig => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+});
+
+function issues(error: { issues: { path: PropertyKey[]; message: string }[] }, where: string) {
+  return error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+}
+
+/**
+ * Declares routes once: the same zod schemas validate requests, type handlers, document the OpenAPI
+ * operation and (outside production) check responses, so the document cannot drift from the code.
+ */
+export class RouteBuilder {
+  readonly router = Router();
+
+  constructor(
+    readonly registry: OpenAPIRegistry,
+    private readonly opts: { authenticate: Authenticate; validateResponses: boolean; bodyLimit: string },
+  ) {}
+
+  route<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, A extends boolean>(
+    spec: RouteSpec<P, Q, B, A>,
+  ): void {
+    this.document(spec);
+    const json = express.json({ limit: this.opts.bodyLimit, strict: true });
+    const handlers: express.RequestHandler[] = [];
+    if (spec.body) {
+      handlers.push((req, _res, next) => {
+        const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+        if ((req.headers['content-type'] || hasBody) && !req.is('application/json')) {
+          next(new HttpError(415, 'request.unsupported_media_type', 'The request body must be application/json'));
+        } else next();
+      }, json);
+    }
+    const documented = new Set(Object.keys(this.documentedResponses(spec)).map(Number));
+    handlers.push(async (req: Request, res: Response) => {
+      let reply: Reply;
+      try {
+        const auth = spec.auth ? await this.opts.authenticate(req) : undefined;
+        const params = parse(spec.params, req.params, 'params');
+        const query = parse(spec.query, req.query, 'query');
+        const body = parse(spec.body, req.body, 'body');
+        reply = await spec.handler({ req, params, query, body, auth } as Context<P, Q, B, A>);
+      } catch (err) {
+        if (this.opts.validateResponses && err instanceof HttpError && !documented.has(err.status)) {
+          throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered undocumented status ${err.status} (${err.code})`);
+        }
+        throw err;
+      }
+      if (this.opts.validateResponses) checkResponse(spec, reply);
+      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+      if (reply.body === undefined) res.status(reply.status).end();
+      else res.status(reply.status).json(reply.body);
+    });
+    this.router[spec.method](spec.path, ...handlers);
+  }
+
+  private document(spec: AnySpec): void {
+    this.registry.registerPath({
+      method: spec.method,
+      path: spec.path.replace(/:(\w+)/g, '{$1}'),
+      summary: spec.summary,
+      ...(spec.description ? { description: spec.description } : {}),
+      tags: spec.tags,
+      ...(spec.auth ? { security: [{ session: [] }] } : {}),
+      request: {
+        ...(spec.params ? { params: spec.params as never } : {}),
+        ...(spec.query ? { query: spec.query as never } : {}),
+        ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+      },
+      responses: this.documentedResponses(spec),
+    });
+  }
+
+  private documentedResponses(spec: AnySpec): RouteConfig['responses'] {
+    const responses: RouteConfig['responses'] = {};
+    if (spec.params || spec.query || spec.body) responses[400] = errorResponse('The request is malformed or fails validation.');
+    if (spec.auth) responses[401] = errorResponse('Missing, invalid or expired session token.');
+    if (spec.body) {
+      responses[413] = errorResponse('The request body is too large.');
+      responses[415] = errorResponse('The request body is not application/json.');
+    }
+    for (const [status, r] of Object.entries(spec.responses)) {
+      responses[Number(status)] = {
+        description: r.description,
+        ...(r.headers ? { headers: r.headers } : {}),
+        ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
+      };
+    }
+    return responses;
+  }
+}
+
+function parse(schema: ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new HttpError(400, 'request.invalid', `Invalid request ${where}`, { details: issues(result.error, where) });
+  }
+  return result.data;
+}
+
+function checkResponse(spec: AnySpec, reply: Reply): void {
+  const declared = spec.responses[reply.status];
+  if (!declared) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered undocumented status ${reply.status}`);
+  if (declared.schema) {
+    const r = declared.schema.safeParse(reply.body);
+    if (!r.success) throw new Error(`${spec.method.toUpperCase()} ${spec.path} ${reply.status} breaks its schema: ${r.error.message}`);
+  }
+}

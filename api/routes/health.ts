@@ -1,0 +1,44 @@
+import type { Client } from '@temporalio/client';
+import type { Sql } from '../../db/client';
+import { ping } from '../../db/queries/health';
+import type { RouteBuilder } from '../route';
+import { z } from '../schemas/zod';
+
+const Health = z.object({ status: z.literal('ok') }).openapi('Health');
+const Check = z.enum(['ok', 'unavailable']);
+const Readiness = z
+  .object({ status: z.enum(['ready', 'unavailable']), checks: z.object({ postgres: Check, temporal: Check }) })
+  .openapi('Readiness');
+
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+
+export function healthRoutes(api: RouteBuilder, { sql, temporal }: { sql: Sql; temporal: Client }): void {
+  api.route({
+    method: 'get', path: '/healthz', tags: ['Operations'], auth: false,
+    summary: 'Liveness: the process is up',
+    responses: { 200: { description: 'Alive', schema: Health } },
+    handler: async () => ({ status: 200, body: { status: 'ok' } }),
+  });
+
+  api.route({
+    method: 'get', path: '/readyz', tags: ['Operations'], auth: false,
+    summary: 'Readiness: Postgres and Temporal answer',
+    responses: {
+      200: { description: 'Ready to serve', schema: Readiness },
+      503: { description: 'A dependency is unavailable', schema: Readiness },
+    },
+    handler: async () => {
+      const [pg, tp] = await Promise.allSettled([
+        within(ping(sql), 2000),
+        within(temporal.workflowService.getSystemInfo({}), 2000),
+      ]);
+      const checks = {
+        postgres: pg.status === 'fulfilled' ? ('ok' as const) : ('unavailable' as const),
+        temporal: tp.status === 'fulfilled' ? ('ok' as const) : ('unavailable' as const),
+      };
+      const ready = checks.postgres === 'ok' && checks.temporal === 'ok';
+      return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'unavailable', checks } };
+    },
+  });
+}

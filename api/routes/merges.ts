@@ -1,0 +1,83 @@
+import type { MergeService } from '../mergeService';
+import type { RouteBuilder } from '../route';
+import { ErrorSchema, IdParams } from '../schemas/common';
+import { CodeSent, MergeStarted, MergeView, RequestCode, StartMerge, VerificationError, VerifyCode } from '../schemas/merges';
+
+const TAGS = ['Profile merge'];
+const notFound = { description: 'No merge with this id was started by you', schema: ErrorSchema };
+const conflict = { description: 'Not possible at the merge\'s current step, or the merge is closed', schema: ErrorSchema };
+const retryAfter = { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' as const } } };
+
+export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
+  api.route({
+    method: 'post', path: '/v1/profile/merges', tags: TAGS, auth: true,
+    summary: 'Start merging another profile of yours into the signed-in one',
+    description: 'Names a login email of the other profile. Answers with the addresses that can receive a verification code, masked.',
+    body: StartMerge,
+    responses: {
+      202: { description: 'Merge started', schema: MergeStarted, headers: { Location: { description: 'The merge', schema: { type: 'string' } } } },
+      409: { description: 'A merge is already in progress for one of the profiles', schema: ErrorSchema },
+      422: { description: 'Unknown email, or an account of your own profile', schema: ErrorSchema },
+    },
+    handler: async ({ body, auth }) => {
+      const started = await merges.start(auth, body.email);
+      return { status: 202, body: started, headers: { Location: `/v1/profile/merges/${started.id}` } };
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
+    summary: 'The merge\'s step, expiry, attempts left, preview (once verified) and outcome',
+    params: IdParams,
+    responses: { 200: { description: 'The merge', schema: MergeView }, 404: notFound },
+    handler: async ({ params, auth }) => ({ status: 200, body: await merges.status(auth, params.id) }),
+  });
+
+  api.route({
+    method: 'post', path: '/v1/profile/merges/:id/code', tags: TAGS, auth: true,
+    summary: 'Email a 6-digit code to one of the offered addresses',
+    description: 'The code lives 10 minutes; a new one replaces the old. At most one request a minute.',
+    params: IdParams,
+    body: RequestCode,
+    responses: {
+      200: { description: 'Code sent', schema: CodeSent },
+      404: notFound,
+      409: conflict,
+      422: { description: 'Unknown email option', schema: ErrorSchema },
+      429: { description: 'A code was sent less than a minute ago', schema: ErrorSchema, headers: retryAfter },
+      503: { description: 'The mail server is unavailable', schema: ErrorSchema, headers: retryAfter },
+    },
+    handler: async ({ params, body, auth }) => ({ status: 200, body: await merges.requestCode(auth, params.id, body.emailOptionId) }),
+  });
+
+  api.route({
+    method: 'post', path: '/v1/profile/merges/:id/verification', tags: TAGS, auth: true,
+    summary: 'Verify the emailed code; answers with the preview',
+    params: IdParams,
+    body: VerifyCode,
+    responses: {
+      200: { description: 'Verified; the preview is included', schema: MergeView },
+      404: notFound,
+      409: conflict,
+      422: { description: 'Wrong or expired code; after 5 wrong codes the merge fails', schema: VerificationError },
+    },
+    handler: async ({ params, body, auth }) => ({ status: 200, body: await merges.verify(auth, params.id, body.code) }),
+  });
+
+  api.route({
+    method: 'post', path: '/v1/profile/merges/:id/confirmation', tags: TAGS, auth: true,
+    summary: 'Apply the verified merge',
+    description: 'Applies once, in one transaction; repeating the request never applies it twice.',
+    params: IdParams,
+    responses: { 200: { description: 'Merged', schema: MergeView }, 404: notFound, 409: conflict },
+    handler: async ({ params, auth }) => ({ status: 200, body: await merges.confirm(auth, params.id) }),
+  });
+
+  api.route({
+    method: 'delete', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
+    summary: 'Cancel the merge at any step before confirmation',
+    params: IdParams,
+    responses: { 200: { description: 'Cancelled', schema: MergeView }, 404: notFound, 409: conflict },
+    handler: async ({ params, auth }) => ({ status: 200, body: await merges.cancel(auth, params.id) }),
+  });
+}

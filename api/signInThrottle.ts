@@ -1,0 +1,50 @@
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Config } from '../lib/config';
+import { HttpError } from './errors';
+
+/**
+ * Counts failed sign-ins per account (email) and per client address, after rate-limiter-flexible's
+ * login-protection recipe. Only failures count; a success clears the account's count.
+ * The counters live in this process: behind several API instances, swap in one of the library's
+ * shared stores (see README "Scaling").
+ */
+export function createSignInThrottle(cfg: Config['signInThrottle']) {
+  const byAccount = new RateLimiterMemory({
+    keyPrefix: 'signin_account',
+    points: cfg.maxFailuresPerAccount,
+    duration: cfg.blockSeconds,
+    blockDuration: cfg.blockSeconds,
+  });
+  const byAddress = new RateLimiterMemory({
+    keyPrefix: 'signin_address',
+    points: cfg.maxFailuresPerAddress,
+    duration: 3600,
+    blockDuration: cfg.blockSeconds,
+  });
+  const accountKey = (email: string) => email.trim().toLowerCase();
+
+  const tooMany = (msBeforeNext: number) =>
+    new HttpError(429, 'auth.too_many_attempts', 'Too many failed sign-in attempts; try again later', {
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(msBeforeNext / 1000))) },
+    });
+
+  return {
+    /** Throws 429 if this account or address is currently blocked. */
+    async check(email: string, address: string): Promise<void> {
+      const [a, b] = await Promise.all([byAccount.get(accountKey(email)), byAddress.get(address)]);
+      const blocked = [
+        a && a.consumedPoints >= cfg.maxFailuresPerAccount ? a : null,
+        b && b.consumedPoints >= cfg.maxFailuresPerAddress ? b : null,
+      ].filter((r): r is RateLimiterRes => r !== null);
+      if (blocked.length) throw tooMany(Math.max(...blocked.map((r) => r.msBeforeNext)));
+    },
+    async recordFailure(email: string, address: string): Promise<void> {
+      // A rejection here only means the limit was just reached; the next attempt sees the block.
+      await Promise.allSettled([byAccount.consume(accountKey(email)), byAddress.consume(address)]);
+    },
+    async recordSuccess(email: string): Promise<void> {
+      await byAccount.delete(accountKey(email));
+    },
+  };
+}
+export type SignInThrottle = ReturnType<typeof createSignInThrottle>;

@@ -1,0 +1,47 @@
+import type { Queryable } from '../client';
+
+export type AccountStatus = 'active' | 'deactivated';
+
+export interface SignInAccount {
+  id: string;
+  profileId: string;
+  passwordHash: string | null;
+  status: AccountStatus;
+}
+
+export async function findAccountForSignIn(sql: Queryable, email: string): Promise<SignInAccount | undefined> {
+  const [row] = await sql<SignInAccount[]>`
+    select id, profile_id, password_hash, status from accounts where lower(email) = lower(${email})`;
+  return row;
+}
+
+export async function recordSignIn(sql: Queryable, accountId: string): Promise<void> {
+  await sql`update accounts set last_login_at = now() where id = ${accountId}`;
+}
+
+export interface AccountRef {
+  id: string;
+  profileId: string;
+  email: string;
+  status: AccountStatus;
+}
+
+export async function findAccountByEmail(sql: Queryable, email: string): Promise<AccountRef | undefined> {
+  const [row] = await sql<AccountRef[]>`
+    select id, profile_id, email, status from accounts where lower(email) = lower(${email})`;
+  return row;
+}
+
+export async function listAccountsOfProfile(sql: Queryable, profileId: string): Promise<AccountRef[]> {
+  return sql<AccountRef[]>`
+    select id, profile_id, email, status from accounts where profile_id = ${profileId} order by created_at, id`;
+}
+
+export async function findAccountEmail(sql: Queryable, accountId: string): Promise<string | undefined> {
+  const [row] = await sql<{ email: string }[]>`select email from accounts where id = ${accountId}`;
+  return row?.email;
+}
+
+export async function updatePasswordHash(sql: Queryable, accountId: string, passwordHash: string): Promise<void> {
+  await sql`update accounts set password_hash = ${passwordHash}, updated_at = now() where id = ${accountId}`;
+}

@@ -1,0 +1,5 @@
+import type { Queryable } from '../client';
+
+export async function ping(sql: Queryable): Promise<void> {
+  await sql`select 1`;
+}

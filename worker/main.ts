@@ -1,0 +1,45 @@
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { loadConfigOrExit } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { createMailer } from '../lib/mailer';
+import { createSql } from '../db/client';
+import { createWorker } from './createWorker';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config, 'worker');
+  const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
+  };
+  // Route the SDK's own logs through pino so every line of the process is JSON.
+  Runtime.install({
+    logger: new DefaultLogger('INFO', ({ level, message, meta }) => log[pinoLevel[level]]({ ...meta }, message)),
+  });
+
+  const sql = createSql({ databaseUrl: config.databaseUrl, max: config.databasePoolMax, applicationName: 'custodian-worker' });
+  const mailer = createMailer(config);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  try {
+    const worker = await createWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      sql,
+      mailer,
+      hmacSecret: config.hmacSecret,
+    });
+    log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
+    // Runs until SIGINT/SIGTERM, which the SDK turns into a graceful shutdown.
+    await worker.run();
+    log.info('worker stopped');
+  } finally {
+    await connection.close();
+    mailer.close();
+    await sql.end({ timeout: 5 });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`worker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
