@@ -1,4 +1,5 @@
-import type { Sql, TransactionSql } from '../client';
+import type { Sql } from '../client';
+import { insertAccount, insertProfile, type ProfileSeed } from './people';
 
 /** Fixed ids, so the demo is recognisable in the Temporal UI and the seed can tell it already ran. */
 export const DEMO = {
@@ -9,28 +10,7 @@ export const DEMO = {
   emails: { ada: 'ada@demo.custodian.test', adaKing: 'ada.lovelace@demo.custodian.test', grace: 'grace@demo.custodian.test' },
 } as const;
 
-interface DemoProfile {
-  id: string;
-  displayName: string;
-  jobTitle: string;
-  department: string | null;
-  country: string;
-  about: string | null;
-  twitterUrl: string | null;
-  linkedinUrl: string | null;
-  avatarUrl: string | null;
-  profileEmail: string | null;
-  recoveryEmail: string | null;
-  points: number;
-  credits: number;
-  skills: string[];
-  industries: string[];
-  achievements: string[];
-  certifications: string[];
-  academy: Record<string, number>;
-}
-
-const PROFILES: DemoProfile[] = [
+const PROFILES: ProfileSeed[] = [
   {
     id: DEMO.profiles.ada, displayName: 'Ada Lovelace', jobTitle: 'Lead Developer', department: null, country: 'GB',
     about: 'Writes the first programs, mostly for engines that do not exist yet.', twitterUrl: 'https://twitter.com/ada_demo',
@@ -68,9 +48,7 @@ export async function seedDemo(sql: Sql, passwordHash: string): Promise<boolean>
       { id: DEMO.accounts.grace, profileId: DEMO.profiles.grace, email: DEMO.emails.grace, admin: false },
     ];
     for (const a of accounts) {
-      await tx`
-        insert into accounts (id, profile_id, email, password_hash, company_id, is_company_admin, password_changed_at)
-        values (${a.id}, ${a.profileId}, ${a.email}, ${passwordHash}, ${DEMO.companyId}, ${a.admin}, now())`;
+      await insertAccount(tx, { id: a.id, profileId: a.profileId, email: a.email, passwordHash, companyId: DEMO.companyId, isCompanyAdmin: a.admin });
     }
     const apps = [
       { name: 'Expense Tracker', license: 'licensed', training: false, contact: DEMO.accounts.ada, members: [DEMO.accounts.ada, DEMO.accounts.grace] },
@@ -88,27 +66,4 @@ export async function seedDemo(sql: Sql, passwordHash: string): Promise<boolean>
     }
     return true;
   });
-}
-
-async function insertProfile(tx: TransactionSql, p: DemoProfile): Promise<void> {
-  await tx`
-    insert into profiles (id, display_name, avatar_url, job_title, department, country, about, twitter_url, linkedin_url,
-                          profile_email, recovery_email, points, credits)
-    values (${p.id}, ${p.displayName}, ${p.avatarUrl}, ${p.jobTitle}, ${p.department}, ${p.country}, ${p.about}, ${p.twitterUrl},
-            ${p.linkedinUrl}, ${p.profileEmail}, ${p.recoveryEmail}, ${p.points}, ${p.credits})`;
-  for (const s of p.skills) {
-    await tx`
-      with s as (insert into skills (name) values (${s}) on conflict (lower(name)) do update set name = skills.name returning id)
-      insert into profile_skills (profile_id, skill_id) select ${p.id}, id from s`;
-  }
-  for (const i of p.industries) {
-    await tx`
-      with i as (insert into industries (name) values (${i}) on conflict (lower(name)) do update set name = industries.name returning id)
-      insert into profile_industries (profile_id, industry_id) select ${p.id}, id from i`;
-  }
-  for (const a of p.achievements) await tx`insert into achievements (profile_id, achievement) values (${p.id}, ${a})`;
-  for (const c of p.certifications) await tx`insert into certifications (profile_id, certification) values (${p.id}, ${c})`;
-  for (const [course, percent] of Object.entries(p.academy)) {
-    await tx`insert into academy_progress (profile_id, course, percent) values (${p.id}, ${course}, ${percent})`;
-  }
 }
