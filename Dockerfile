@@ -6,9 +6,8 @@
 #
 # Debian (glibc), not Alpine: the worker bundles workflow code at start with
 # @swc/core, whose native binary is published for glibc, and the Temporal core
-# bridge and argon2 ship glibc prebuilds too.
-# Node 24: argon2's prebuilt binary needs Node-API 10 (Node >= 22.14), and with
-# install scripts skipped there is no build-from-source fallback.
+# bridge and @node-rs/argon2 ship glibc prebuilds too.
+# Node 24 LTS is the production runtime; development and CI run Node 20.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------

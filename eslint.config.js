@@ -5,7 +5,7 @@ const tseslint = require('typescript-eslint');
 const NODE_BUILTINS = require('node:module').builtinModules.filter((m) => !m.startsWith('_'));
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'eslint.config.js', 'jest.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'eslint.config.js', 'jest.config.js', 'test/helpers/summaryReporter.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,7 +4,8 @@ import { sha256 } from '../lib/crypto';
 import { HttpError } from './errors';
 import type { Authenticate } from './route';
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]{16,256})$/;
+// The scheme name is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^Bearer ([A-Za-z0-9_-]{16,256})$/i;
 
 export function unauthenticated(): HttpError {
   return new HttpError(401, 'auth.unauthenticated', 'A valid session token is required', {

@@ -19,8 +19,7 @@ export const notFound = (code = 'resource.not_found', message = 'Not found') => 
 /** Database constraints mapped to client errors, in this one place. Unlisted violations are server bugs. */
 const CONSTRAINTS: Record<string, { status: number; code: string; message: string }> = {
   accounts__email__unique: { status: 409, code: 'account.email_taken', message: 'An account with this email already exists' },
-  profile_merges__target_profile_id__open: { status: 409, code: 'merge.already_running', message: 'A merge is already in progress for this profile' },
-  profile_merges__source_profile_id__open: { status: 409, code: 'merge.already_running', message: 'The other profile is already part of a merge in progress' },
+  profile_merge_locks__profile_id__pkey: { status: 409, code: 'merge.already_running', message: 'One of the profiles is already part of a merge in progress' },
 };
 
 export function constraintError(err: unknown): HttpError | undefined {
@@ -39,18 +38,22 @@ const BODY_ERRORS: Record<string, { status: number; code: string; message: strin
   'request.size.invalid': { status: 400, code: 'request.size_invalid', message: 'Request size did not match Content-Length' },
 };
 
+/** Errors raised by Express and body-parser themselves (bad JSON, bad percent-encoding in a path…). */
+function clientError(err: { type?: unknown; status?: unknown }): HttpError | undefined {
+  const body = typeof err?.type === 'string' ? BODY_ERRORS[err.type] : undefined;
+  if (body) return new HttpError(body.status, body.code, body.message);
+  if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+    return new HttpError(400, 'request.malformed', 'The request is malformed');
+  }
+  return undefined;
+}
+
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'route.not_found', `No route for ${req.method} ${req.path}`));
 };
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const known =
-    err instanceof HttpError
-      ? err
-      : constraintError(err) ??
-        (typeof err?.type === 'string' && BODY_ERRORS[err.type]
-          ? new HttpError(BODY_ERRORS[err.type]!.status, BODY_ERRORS[err.type]!.code, BODY_ERRORS[err.type]!.message)
-          : undefined);
+  const known = err instanceof HttpError ? err : constraintError(err) ?? clientError(err);
   if (!known) {
     req.log?.error({ err }, 'unhandled error');
     if (res.headersSent) return;

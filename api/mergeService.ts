@@ -151,20 +151,20 @@ export function createMergeService({ sql, temporal, config }: { sql: Sql; tempor
         }[r.verdict];
         throw new HttpError(422, codeName!, message!, { fields: { attemptsLeft: r.attemptsLeft } });
       }
-      return view(rec);
+      return view(rec, r.status);
     },
 
     async confirm(auth: Principal, id: string) {
       const rec = await record(auth, id);
       const r = await update(rec, (h) => h.executeUpdate(confirmMergeUpdate));
       if (r.step !== 'completed') throw new HttpError(409, 'merge.apply_failed', 'The merge could not be applied; the profiles changed meanwhile');
-      return view({ ...rec, outcome: 'completed' });
+      return view({ ...rec, outcome: 'completed' }, r.status);
     },
 
     async cancel(auth: Principal, id: string) {
       const rec = await record(auth, id);
-      await update(rec, (h) => h.executeUpdate(cancelMergeUpdate));
-      return view({ ...rec, outcome: 'cancelled' });
+      const r = await update(rec, (h) => h.executeUpdate(cancelMergeUpdate));
+      return view({ ...rec, outcome: 'cancelled' }, r.status);
     },
   };
 }

@@ -22,6 +22,10 @@ export function createSignInThrottle(cfg: Config['signInThrottle']) {
     blockDuration: cfg.blockSeconds,
   });
   const accountKey = (email: string) => email.trim().toLowerCase();
+  const countFailure = async (limiter: RateLimiterMemory, key: string, max: number) => {
+    const res = await limiter.penalty(key);
+    if (res.consumedPoints >= max) await limiter.block(key, cfg.blockSeconds);
+  };
 
   const tooMany = (msBeforeNext: number) =>
     new HttpError(429, 'auth.too_many_attempts', 'Too many failed sign-in attempts; try again later', {
@@ -39,8 +43,12 @@ export function createSignInThrottle(cfg: Config['signInThrottle']) {
       if (blocked.length) throw tooMany(Math.max(...blocked.map((r) => r.msBeforeNext)));
     },
     async recordFailure(email: string, address: string): Promise<void> {
-      // A rejection here only means the limit was just reached; the next attempt sees the block.
-      await Promise.allSettled([byAccount.consume(accountKey(email)), byAddress.consume(address)]);
+      // penalty() counts without ever rejecting; reaching the limit then blocks for exactly blockSeconds
+      // from this failure (a plain consume would leave the block to the counting window instead).
+      await Promise.all([
+        countFailure(byAccount, accountKey(email), cfg.maxFailuresPerAccount),
+        countFailure(byAddress, address, cfg.maxFailuresPerAddress),
+      ]);
     },
     async recordSuccess(email: string): Promise<void> {
       await byAccount.delete(accountKey(email));

@@ -2,8 +2,16 @@ import { z } from 'zod';
 
 const DEV_HMAC_SECRET = 'dev-only-hmac-secret-change-me-in-production-0123456789';
 
-const seconds = (fallback: number) =>
-  z.coerce.number().int().positive().max(10 * 365 * 24 * 3600).default(fallback);
+/** Digits only: `1e3`, `0x10` or ` ` are mistakes, not numbers. */
+const int = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .default(String(fallback))
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const seconds = (fallback: number) => int(1, 10 * 365 * 24 * 3600, fallback);
 
 const bool = z
   .enum(['true', 'false', '1', '0'])
@@ -14,10 +22,10 @@ const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: int(0, 65535, 3000),
     TRUST_PROXY: bool,
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres:postgres@localhost:5433/custodian'),
-    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+    DATABASE_POOL_MAX: int(1, 100, 10),
     TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('custodian'),
@@ -26,8 +34,8 @@ const envSchema = z
     HMAC_SECRET: z.string().min(32, 'HMAC_SECRET must be at least 32 characters').optional(),
     SESSION_TTL_SECONDS: seconds(12 * 3600),
     MERGE_TTL_SECONDS: seconds(24 * 3600),
-    SIGNIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
-    SIGNIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(50),
+    SIGNIN_MAX_FAILURES_PER_ACCOUNT: int(1, 1000, 5),
+    SIGNIN_MAX_FAILURES_PER_ADDRESS: int(1, 100_000, 50),
     SIGNIN_BLOCK_SECONDS: seconds(15 * 60),
   })
   .superRefine((env, ctx) => {
@@ -74,7 +82,7 @@ export class ConfigError extends Error {
 /** Parses the environment once; callers pass the result down instead of reading process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings come from compose files and shells as "unset"; treat them so.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     // Only names and reasons: never echo a value, which may be a secret.

@@ -18,5 +18,7 @@ export function createWorker({ connection, namespace, taskQueue, workflowBundle,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(deps),
     shutdownGraceTime: shutdownGraceTime ?? '10s',
+    // Users wait on these flows: when a worker dies, hand its workflows to another after 3 s, not 10.
+    stickyQueueScheduleToStartTimeout: '3s',
   });
 }

@@ -8,6 +8,7 @@ import {
   defineUpdate,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -32,13 +33,21 @@ import { FLOW_STEP } from './shared/searchAttributes';
 
 type Activities = ReturnType<typeof createActivities>;
 
-// The user waits on a code email inside an update, so give up after a few tries and let them retry.
-const { sendVerificationCode } = proxyActivities<Activities>({
+// A user waits on these two inside an Update, so they run as local activities: in the worker that holds
+// the workflow task, without a round trip through the server's task queues. Both are idempotent, so the
+// re-execution a crashed worker causes is harmless.
+// The code email gives up after a few tries and lets the user ask again.
+const { sendVerificationCode } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumAttempts: 3 },
 });
-// Applying and bookkeeping must eventually happen: retry infrastructure failures indefinitely.
-const { applyProfileMerge, closeProfileMerge, sendMergeCompletedEmail } = proxyActivities<Activities>({
+// Applying must eventually happen: retry infrastructure failures indefinitely.
+const { applyProfileMerge } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+// Bookkeeping nobody waits for: ordinary activities, visible as such in the UI.
+const { closeProfileMerge, sendMergeCompletedEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m' },
 });
@@ -48,6 +57,12 @@ export const requestCodeUpdate = defineUpdate<RequestCodeResult, [RequestCodeArg
 export const verifyCodeUpdate = defineUpdate<VerifyCodeResult, [VerifyCodeArgs]>('verifyCode');
 export const confirmMergeUpdate = defineUpdate<FinishResult, []>('confirm');
 export const cancelMergeUpdate = defineUpdate<FinishResult, []>('cancel');
+
+/** The ApplicationFailure type behind an activity error; local activities raise it unwrapped. */
+function failureType(err: unknown): string | undefined {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure ? (failure.type ?? undefined) : undefined;
+}
 
 function invalidStep(step: MergeStep, action: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.InvalidStep, message: `cannot ${action} at step ${step}`, details: [step] });
@@ -73,6 +88,8 @@ export async function mergeProfile(input: MergeProfileInput): Promise<{ outcome:
   const beforeConfirmation = () =>
     step === 'awaiting_email_choice' || step === 'awaiting_code' || step === 'awaiting_confirmation';
 
+  // Updates answer with the whole status, so the API needs no extra query round trip.
+  const status = (): MergeStatus => ({ step, expiresAt, failureReason, ...challenge.state(Date.now()) });
   setHandlers();
 
   let outcome: MergeOutcome;
@@ -104,7 +121,7 @@ export async function mergeProfile(input: MergeProfileInput): Promise<{ outcome:
   return { outcome };
 
   function setHandlers() {
-    setHandler(mergeStatusQuery, () => ({ step, expiresAt, failureReason, ...challenge.state(Date.now()) }));
+    setHandler(mergeStatusQuery, status);
 
     setHandler(
       requestCodeUpdate,
@@ -120,14 +137,17 @@ export async function mergeProfile(input: MergeProfileInput): Promise<{ outcome:
             });
             return codeHmac;
           } catch (err) {
-            // Fail this update only, with a type the API can map; the merge stays open for another try.
-            const type = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type : null;
-            throw ApplicationFailure.create({ type: type ?? FailureType.MailUnavailable, message: 'the code could not be sent' });
+            // Fail this update only, with a type the API maps; the merge stays open for another try.
+            const unknownOption = failureType(err) === FailureType.UnknownEmailOption;
+            throw ApplicationFailure.create({
+              type: unknownOption ? FailureType.UnknownEmailOption : FailureType.MailUnavailable,
+              message: 'the code could not be sent',
+            });
           }
         });
         if (step === 'awaiting_email_choice') moveTo('awaiting_code');
         const s = challenge.state(Date.now());
-        return { codeExpiresAt: s.codeExpiresAt!, resendAvailableAt: s.resendAvailableAt! };
+        return { codeExpiresAt: s.codeExpiresAt!, resendAvailableAt: s.resendAvailableAt!, status: status() };
       },
       {
         validator: ({ emailOptionId }) => {
@@ -150,7 +170,7 @@ export async function mergeProfile(input: MergeProfileInput): Promise<{ outcome:
           failureReason = FailureType.AttemptsExhausted;
           moveTo('failed');
         }
-        return { verdict, attemptsLeft: challenge.state(Date.now()).attemptsLeft };
+        return { verdict, attemptsLeft: challenge.state(Date.now()).attemptsLeft, status: status() };
       },
       {
         validator: ({ codeHmac }) => {
@@ -168,10 +188,10 @@ export async function mergeProfile(input: MergeProfileInput): Promise<{ outcome:
           await applyProfileMerge({ mergeId: input.mergeId, accountId: input.accountId });
           moveTo('completed');
         } catch (err) {
-          failureReason = (err as { cause?: { type?: string } }).cause?.type ?? FailureType.ProfileGone;
+          failureReason = failureType(err) ?? FailureType.ProfileGone;
           moveTo('failed');
         }
-        return { step };
+        return { step, status: status() };
       },
       { validator: () => { if (step !== 'awaiting_confirmation') throw invalidStep(step, 'confirm'); } },
     );
@@ -180,7 +200,7 @@ export async function mergeProfile(input: MergeProfileInput): Promise<{ outcome:
       cancelMergeUpdate,
       () => {
         moveTo('cancelled');
-        return { step };
+        return { step, status: status() };
       },
       { validator: () => { if (!beforeConfirmation()) throw invalidStep(step, 'cancel'); } },
     );

@@ -1,10 +1,10 @@
--- One row per merge request: the lock that keeps a profile in at most one open merge, the key that
--- makes applying a merge idempotent, and the durable record of its outcome. Ids only.
+-- One row per merge request: the key that makes applying a merge idempotent and the durable record of
+-- its outcome. Ids only. Neither profile is a foreign key: a completed merge deletes one profile, and a
+-- later merge may delete the other, while the record must outlive both.
 create table profile_merges (
   id                     uuid primary key,
   workflow_id            text not null,
-  target_profile_id      uuid not null references profiles(id) on delete cascade,
-  -- No foreign key: a completed merge deletes this profile, and the record must outlive it.
+  target_profile_id      uuid not null,
   source_profile_id      uuid not null,
   started_by_account_id  uuid not null,
   outcome                text constraint profile_merges__outcome__enum check (outcome in ('completed', 'cancelled', 'expired', 'failed')),
@@ -13,5 +13,13 @@ create table profile_merges (
   closed_at              timestamptz,
   constraint profile_merges__distinct_profiles check (target_profile_id <> source_profile_id)
 );
-create unique index profile_merges__target_profile_id__open on profile_merges (target_profile_id) where closed_at is null;
-create unique index profile_merges__source_profile_id__open on profile_merges (source_profile_id) where closed_at is null;
+create index profile_merges__target_profile_id__idx on profile_merges (target_profile_id);
+
+-- Keeps a profile in at most one open merge, whichever side it is on: both profiles of a merge hold a
+-- row here from start until the merge closes. Two merges can therefore never touch the same profile
+-- at once, which also rules out deadlocks between their apply transactions.
+create table profile_merge_locks (
+  profile_id  uuid not null constraint profile_merge_locks__profile_id__pkey primary key,
+  merge_id    uuid not null references profile_merges(id) on delete cascade
+);
+create index profile_merge_locks__merge_id__idx on profile_merge_locks (merge_id);

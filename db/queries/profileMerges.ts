@@ -18,14 +18,20 @@ export interface MergeRecord {
   closedAt: Date | null;
 }
 
-/** Fails with a unique violation (profile_merges__*__open) when either profile is already in an open merge. */
+/**
+ * Records a merge and locks both profiles for it, atomically. Fails with a unique violation
+ * (profile_merge_locks__profile_id__pkey) when either profile is already in an open merge.
+ */
 export async function openMergeRecord(
-  sql: Queryable,
+  sql: Sql,
   m: Pick<MergeRecord, 'id' | 'workflowId' | 'targetProfileId' | 'sourceProfileId' | 'startedByAccountId'>,
 ): Promise<void> {
-  await sql`
-    insert into profile_merges (id, workflow_id, target_profile_id, source_profile_id, started_by_account_id)
-    values (${m.id}, ${m.workflowId}, ${m.targetProfileId}, ${m.sourceProfileId}, ${m.startedByAccountId})`;
+  await sql.begin(async (tx) => {
+    await tx`
+      insert into profile_merges (id, workflow_id, target_profile_id, source_profile_id, started_by_account_id)
+      values (${m.id}, ${m.workflowId}, ${m.targetProfileId}, ${m.sourceProfileId}, ${m.startedByAccountId})`;
+    await tx`insert into profile_merge_locks (profile_id, merge_id) values (${m.targetProfileId}, ${m.id}), (${m.sourceProfileId}, ${m.id})`;
+  });
 }
 
 /** A merge as seen by the profile that started it; anyone else gets nothing. */
@@ -41,9 +47,12 @@ export async function findOpenMergesTouching(sql: Queryable, profileIds: string[
      where closed_at is null and (target_profile_id = any(${profileIds}::uuid[]) or source_profile_id = any(${profileIds}::uuid[]))`;
 }
 
-/** Idempotent: closing an already closed merge keeps its first outcome. */
-export async function closeMergeRecord(sql: Queryable, id: string, outcome: MergeOutcome): Promise<void> {
-  await sql`update profile_merges set outcome = ${outcome}, closed_at = now() where id = ${id} and closed_at is null`;
+/** Idempotent: closing an already closed merge keeps its first outcome. Frees both profiles. */
+export async function closeMergeRecord(sql: Sql, id: string, outcome: MergeOutcome): Promise<void> {
+  await sql.begin(async (tx) => {
+    await tx`update profile_merges set outcome = ${outcome}, closed_at = now() where id = ${id} and closed_at is null`;
+    await tx`delete from profile_merge_locks where merge_id = ${id}`;
+  });
 }
 
 export interface ApplyResult {
@@ -62,7 +71,7 @@ export async function applyMerge(sql: Sql, mergeId: string, actorAccountId: stri
     if (m.appliedAt) return { alreadyApplied: true, movedAccounts: 0 };
     if (m.closedAt) throw new RuleViolation('merge.closed', `merge already ${m.outcome}`);
 
-    // Lock both profiles in id order, so two merges touching the same pair cannot deadlock.
+    // Row locks in id order; profile_merge_locks already keeps other merges away from these profiles.
     const [first, second] = [m.targetProfileId, m.sourceProfileId].sort();
     const locked = new Map([
       [first!, await loadProfileSnapshot(tx, first!, { forUpdate: true })],
@@ -108,7 +117,7 @@ async function writeMerge(tx: Queryable, m: MergeRecord, result: MergeResult): P
     insert into academy_progress (profile_id, course, percent, updated_at) select ${t}, course, percent, updated_at from academy_progress where profile_id = ${o}
     on conflict (profile_id, course) do update set percent = greatest(academy_progress.percent, excluded.percent), updated_at = now()`;
   await tx`update accounts set profile_id = ${t}, updated_at = now() where profile_id = ${o}`;
-  // Mark this merge applied before the delete: other merges' rows naming the removed profile stay as history.
   await tx`update profile_merges set applied_at = now(), outcome = 'completed', closed_at = now() where id = ${m.id}`;
+  await tx`delete from profile_merge_locks where merge_id = ${m.id}`;
   await tx`delete from profiles where id = ${o}`;
 }

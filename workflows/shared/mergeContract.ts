@@ -41,6 +41,7 @@ export interface RequestCodeArgs {
 export interface RequestCodeResult {
   codeExpiresAt: number;
   resendAvailableAt: number;
+  status: MergeStatus;
 }
 /** The API sends the HMAC of the typed code, never the code itself. */
 export interface VerifyCodeArgs {
@@ -49,7 +50,9 @@ export interface VerifyCodeArgs {
 export interface VerifyCodeResult {
   verdict: 'verified' | 'wrong' | 'expired' | 'exhausted';
   attemptsLeft: number;
+  status: MergeStatus;
 }
 export interface FinishResult {
   step: MergeStep;
+  status: MergeStatus;
 }

@@ -63,6 +63,7 @@ export interface SetOutcome {
   fromOther: string[];
 }
 
+/** Blank text counts as absent: a whitespace-only name or URL is no value worth keeping over a real one. */
 const present = (v: string | null): v is string => v !== null && v.trim() !== '';
 
 function fieldOutcome(field: ScalarField, signedIn: string | null, other: string | null): FieldOutcome {

@@ -1,0 +1,223 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ConfigError, loadConfig, loadConfigOrExit } from '../../lib/config';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SECRET = 'hunter2-TOP-SECRET-value';
+
+/** The ConfigError thrown for `env`, so a test can look at both its issues and its message. */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`expected ${JSON.stringify(Object.keys(env))} to be rejected`);
+}
+
+describe('loadConfig defaults', () => {
+  test('an empty environment gives the development defaults', () => {
+    expect(loadConfig({})).toEqual({
+      env: 'development',
+      logLevel: 'info',
+      port: 3000,
+      trustProxy: false,
+      databaseUrl: 'postgres://postgres:postgres@localhost:5433/custodian',
+      databasePoolMax: 10,
+      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'custodian' },
+      smtpUrl: 'smtp://localhost:1025',
+      mailFrom: 'Custodian <no-reply@custodian.test>',
+      hmacSecret: expect.any(String),
+      sessionTtlMs: 12 * 3600 * 1000,
+      mergeTtlMs: 24 * 3600 * 1000,
+      signInThrottle: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, blockSeconds: 900 },
+    });
+    expect(loadConfig({}).hmacSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  test('empty strings count as unset, so defaults apply', () => {
+    const blank = Object.fromEntries(
+      ['NODE_ENV', 'LOG_LEVEL', 'PORT', 'TRUST_PROXY', 'DATABASE_URL', 'DATABASE_POOL_MAX', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE',
+        'TEMPORAL_TASK_QUEUE', 'SMTP_URL', 'MAIL_FROM', 'HMAC_SECRET', 'SESSION_TTL_SECONDS', 'MERGE_TTL_SECONDS',
+        'SIGNIN_MAX_FAILURES_PER_ACCOUNT', 'SIGNIN_MAX_FAILURES_PER_ADDRESS', 'SIGNIN_BLOCK_SECONDS'].map((k) => [k, '']),
+    );
+    expect(loadConfig(blank)).toEqual(loadConfig({}));
+  });
+
+  test('whitespace-only values count as unset too (PORT="  " must not become port 0)', () => {
+    expect(loadConfig({ PORT: '  ', DATABASE_URL: ' ' })).toEqual(loadConfig({}));
+  });
+
+  test('unrelated variables are ignored', () => {
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', SOMETHING_ELSE: 'x' })).toEqual(loadConfig({}));
+  });
+});
+
+describe('loadConfig parses every variable', () => {
+  test('all variables set', () => {
+    const hmac = 'x'.repeat(40);
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        PORT: '8080',
+        TRUST_PROXY: 'true',
+        DATABASE_URL: 'postgresql://app:pw@db.internal:5432/custodian',
+        DATABASE_POOL_MAX: '25',
+        TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        TEMPORAL_NAMESPACE: 'prod',
+        TEMPORAL_TASK_QUEUE: 'custodian-prod',
+        SMTP_URL: 'smtps://mailer:pw@smtp.internal:465',
+        MAIL_FROM: 'Ops <ops@example.com>',
+        HMAC_SECRET: hmac,
+        SESSION_TTL_SECONDS: '60',
+        MERGE_TTL_SECONDS: '120',
+        SIGNIN_MAX_FAILURES_PER_ACCOUNT: '3',
+        SIGNIN_MAX_FAILURES_PER_ADDRESS: '7',
+        SIGNIN_BLOCK_SECONDS: '30',
+      }),
+    ).toEqual({
+      env: 'production',
+      logLevel: 'warn',
+      port: 8080,
+      trustProxy: true,
+      databaseUrl: 'postgresql://app:pw@db.internal:5432/custodian',
+      databasePoolMax: 25,
+      temporal: { address: 'temporal.internal:7233', namespace: 'prod', taskQueue: 'custodian-prod' },
+      smtpUrl: 'smtps://mailer:pw@smtp.internal:465',
+      mailFrom: 'Ops <ops@example.com>',
+      hmacSecret: hmac,
+      sessionTtlMs: 60_000,
+      mergeTtlMs: 120_000,
+      signInThrottle: { maxFailuresPerAccount: 3, maxFailuresPerAddress: 7, blockSeconds: 30 },
+    });
+  });
+
+  test.each([
+    ['true', true], ['1', true], ['false', false], ['0', false],
+  ])('TRUST_PROXY=%s is %s', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(expected);
+  });
+
+  test.each(['0', '1', '65535'])('PORT=%s is accepted', (value) => {
+    expect(loadConfig({ PORT: value }).port).toBe(Number(value));
+  });
+
+  test.each(['postgres://h/db', 'postgresql://u:p@h:1/db'])('DATABASE_URL %s is accepted', (url) => {
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+
+  test.each(['smtp://h:25', 'smtps://u:p@h:465'])('SMTP_URL %s is accepted', (url) => {
+    expect(loadConfig({ SMTP_URL: url }).smtpUrl).toBe(url);
+  });
+
+  test.each(['development', 'test', 'production'])('NODE_ENV=%s is accepted (with a secret)', (value) => {
+    expect(loadConfig({ NODE_ENV: value, HMAC_SECRET: 'k'.repeat(32) }).env).toBe(value);
+  });
+});
+
+describe('loadConfig rejects bad values, naming the variable and never echoing the value', () => {
+  test.each<[string, string]>([
+    ['PORT', 'abc'],
+    ['PORT', '65536'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['PORT', '1e3'],
+    ['PORT', '0x10'],
+    ['SESSION_TTL_SECONDS', '0'],
+    ['DATABASE_URL', `mysql://root:${SECRET}@db/custodian`],
+    ['DATABASE_URL', `not a url ${SECRET}`],
+    ['DATABASE_URL', `http://user:${SECRET}@db/custodian`],
+    ['SMTP_URL', `http://user:${SECRET}@mail`],
+    ['SMTP_URL', `imap://user:${SECRET}@mail`],
+    ['SMTP_URL', SECRET],
+    ['DATABASE_POOL_MAX', '0'],
+    ['DATABASE_POOL_MAX', '101'],
+    ['DATABASE_POOL_MAX', 'many'],
+    ['SESSION_TTL_SECONDS', '0'],
+    ['SESSION_TTL_SECONDS', '-5'],
+    ['SESSION_TTL_SECONDS', '1.5'],
+    ['SESSION_TTL_SECONDS', String(11 * 365 * 24 * 3600)],
+    ['MERGE_TTL_SECONDS', 'forever'],
+    ['SIGNIN_MAX_FAILURES_PER_ACCOUNT', '0'],
+    ['SIGNIN_MAX_FAILURES_PER_ADDRESS', 'lots'],
+    ['SIGNIN_BLOCK_SECONDS', '-1'],
+    ['NODE_ENV', SECRET],
+    ['LOG_LEVEL', SECRET],
+    ['TRUST_PROXY', SECRET],
+    ['MAIL_FROM', 'q!'],
+    ['HMAC_SECRET', 'too-short-S3CRET'],
+  ])('%s=%s', (name, value) => {
+    const err = configError({ [name]: value });
+    expect(err.name).toBe('ConfigError');
+    expect(err.issues).toEqual([expect.stringMatching(new RegExp(`^${name}: `))]);
+    expect(err.message).toContain(name);
+    // Short numbers may legitimately appear in a reason ("expected >0"); longer values must never.
+    if (value.length >= 6) expect(err.message).not.toContain(value);
+    expect(err.message).not.toContain(SECRET);
+  });
+
+  test('every bad variable is reported at once', () => {
+    const err = configError({ PORT: 'abc', SMTP_URL: 'ftp://x', DATABASE_POOL_MAX: '0' });
+    expect(err.issues.map((i) => i.split(':')[0]).sort()).toEqual(['DATABASE_POOL_MAX', 'PORT', 'SMTP_URL']);
+  });
+
+  test('a short HMAC_SECRET fails, without echoing it', () => {
+    const short = 'S3CRET-'.padEnd(31, 'x');
+    const err = configError({ HMAC_SECRET: short });
+    expect(err.issues).toEqual([expect.stringMatching(/^HMAC_SECRET: .*32/)]);
+    expect(err.message).not.toContain(short);
+    expect(loadConfig({ HMAC_SECRET: short + 'x' }).hmacSecret).toBe(short + 'x');
+  });
+
+  test('NODE_ENV=production requires HMAC_SECRET', () => {
+    expect(configError({ NODE_ENV: 'production' }).issues).toEqual([expect.stringMatching(/^HMAC_SECRET: .*required/)]);
+    // An empty HMAC_SECRET is "unset", so it does not satisfy production either.
+    expect(configError({ NODE_ENV: 'production', HMAC_SECRET: '' }).issues).toEqual([expect.stringMatching(/^HMAC_SECRET: /)]);
+  });
+
+  test('outside production the development secret stands in', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).hmacSecret).toBe(loadConfig({}).hmacSecret);
+  });
+});
+
+describe('loadConfigOrExit', () => {
+  test('returns the config when the environment is valid', () => {
+    expect(loadConfigOrExit({ PORT: '4000' }).port).toBe(4000);
+  });
+
+  test('writes the reasons to stderr and exits with 78 (EX_CONFIG)', () => {
+    const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
+      throw new Error(`exit ${code}`);
+    }) as never);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(() => loadConfigOrExit({ PORT: 'abc', DATABASE_URL: `mysql://root:${SECRET}@db/x` })).toThrow('exit 78');
+      expect(exit).toHaveBeenCalledWith(78);
+      const written = stderr.mock.calls.map((c) => String(c[0])).join('');
+      expect(written).toContain('PORT');
+      expect(written).toContain('DATABASE_URL');
+      expect(written).not.toContain(SECRET);
+    } finally {
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
+  });
+
+  test('the real API entry fails fast: exit code 78 and PORT named on stderr', () => {
+    // A minimal environment, so nothing from the test run (or a developer's shell) leaks into the child.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: 'abc', HMAC_SECRET: `short-${SECRET}` },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(78);
+    expect(r.stderr).toContain('PORT');
+    expect(r.stderr).toContain('HMAC_SECRET');
+    expect(r.stderr).not.toContain(SECRET);
+    expect(r.stdout).toBe('');
+  }, 35_000);
+});
