@@ -20,5 +20,6 @@ export function createWorker({ connection, namespace, taskQueue, workflowBundle,
     shutdownGraceTime: shutdownGraceTime ?? '10s',
     // Users wait on these flows: when a worker dies, hand its workflows to another after 3 s, not 10.
     stickyQueueScheduleToStartTimeout: '3s',
+
   });
 }

@@ -33,7 +33,7 @@ import { FLOW_STEP } from './shared/searchAttributes';
 
 type Activities = ReturnType<typeof createActivities>;
 
-// A user waits on these two inside an Update, so they run as local activities: in the worker that holds
+// A user waits on the code email and on the apply inside an Update, so they run as local activities: in the worker that holds
 // the workflow task, without a round trip through the server's task queues. Both are idempotent, so the
 // re-execution a crashed worker causes is harmless.
 // The code email gives up after a few tries and lets the user ask again.
@@ -46,7 +46,8 @@ const { applyProfileMerge } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m' },
 });
-// Bookkeeping nobody waits for: ordinary activities, visible as such in the UI.
+// Nobody waits for these, and a local activity would hold the workflow task (and so the confirm's
+// answer) open while it runs: ordinary activities, visible as such in the UI.
 const { closeProfileMerge, sendMergeCompletedEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m' },
@@ -83,7 +84,8 @@ export async function mergeProfile(input: MergeProfileInput): Promise<{ outcome:
 
   const moveTo = (next: MergeStep) => {
     step = next;
-    upsertSearchAttributes([{ key: FLOW_STEP, value: next }]);
+    // `applying` lasts milliseconds: indexing it would cost a visibility write and show nobody anything.
+    if (next !== 'applying') upsertSearchAttributes([{ key: FLOW_STEP, value: next }]);
   };
   const beforeConfirmation = () =>
     step === 'awaiting_email_choice' || step === 'awaiting_code' || step === 'awaiting_confirmation';
@@ -106,8 +108,9 @@ export async function mergeProfile(input: MergeProfileInput): Promise<{ outcome:
   }
 
   await CancellationScope.nonCancellable(async () => {
-    await closeProfileMerge({ mergeId: input.mergeId, outcome });
+    // A completed merge was closed by its own apply transaction; every other outcome closes here.
     if (outcome === 'completed') await sendMergeCompletedEmail({ mergeId: input.mergeId, accountId: input.accountId });
+    else await closeProfileMerge({ mergeId: input.mergeId, outcome });
     await condition(allHandlersFinished);
   });
 

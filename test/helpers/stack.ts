@@ -37,9 +37,12 @@ function quietSdk(): void {
   }
 }
 
-export async function startTestStack({ env = {}, worker: withWorker = true }: { env?: Record<string, string>; worker?: boolean } = {}) {
+export async function startTestStack(
+  { env = {}, worker: withWorker = true, temporalAddress = infra().temporalAddress }:
+  { env?: Record<string, string>; worker?: boolean; temporalAddress?: string } = {},
+) {
   quietSdk();
-  const { temporalAddress, workflowBundlePath } = infra();
+  const { workflowBundlePath } = infra();
   const db = await createTestDatabase();
   const mail = await startMailSink();
   const taskQueue = `test-${randomUUID()}`;
