@@ -15,9 +15,9 @@ import {
 import { DEFAULT_CHALLENGE_POLICY } from '../workflows/shared/codeChallenge';
 import { workflowIds } from '../workflows/shared/ids';
 import { isTerminal, type MergeStatus } from '../workflows/shared/mergeContract';
-import { FLOW_STEP, PROFILE_ID } from '../workflows/shared/searchAttributes';
 import { constraintError, HttpError, notFound } from './errors';
 import { buildMergePreview } from './mergePreview';
+import { startMergeWorkflow } from './mergeWorkflow';
 import type { Principal } from './route';
 import { updateError } from './temporalErrors';
 
@@ -95,23 +95,13 @@ export function createMergeService({ sql, temporal, config }: { sql: Sql; tempor
       await lock({ id: mergeId, workflowId, targetProfileId: auth.profileId, sourceProfileId: other.profileId, startedByAccountId: auth.accountId });
       const startedAt = Date.now();
       try {
-        await temporal.workflow.start(mergeProfile, {
-          workflowId,
-          taskQueue: config.temporal.taskQueue,
-          workflowIdConflictPolicy: 'FAIL',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: PROFILE_ID, value: auth.profileId },
-            { key: FLOW_STEP, value: 'awaiting_email_choice' },
-          ],
-          args: [{
-            mergeId,
-            targetProfileId: auth.profileId,
-            sourceProfileId: other.profileId,
-            accountId: auth.accountId,
-            ttlMs: config.mergeTtlMs,
-            challenge: DEFAULT_CHALLENGE_POLICY,
-          }],
+        await startMergeWorkflow(temporal, config.temporal.taskQueue, {
+          mergeId,
+          targetProfileId: auth.profileId,
+          sourceProfileId: other.profileId,
+          accountId: auth.accountId,
+          ttlMs: config.mergeTtlMs,
+          challenge: DEFAULT_CHALLENGE_POLICY,
         });
       } catch (err) {
         await closeMergeRecord(sql, mergeId, 'failed');

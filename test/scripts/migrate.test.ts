@@ -1,39 +1,17 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createSql } from '../../db/client';
 import { listAppliedMigrations, listTables } from '../../db/queries/inspect';
 import { createEmptyDatabase } from '../helpers/database';
+import { ROOT, runScript, type ScriptRun } from '../helpers/scripts';
 
-const ROOT = path.resolve(__dirname, '../..');
 // db/migrate.ts itself cannot load under jest (postgres-shift is ESM-only), and the runner is what is under test.
 const MIGRATIONS_DIR = path.join(ROOT, 'db', 'migrations');
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npm run db:migrate`, as a real process; asynchronous so two can run at once. */
-function runMigrate(databaseUrl: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const runMigrate = (databaseUrl: string) => runScript('scripts/migrate.ts', { DATABASE_URL: databaseUrl });
 
 const applyingLines = (out: string) => out.split('\n').filter((l) => l.startsWith('applying migration'));
-const explain = (r: Run) => `exit ${r.status}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+const explain = (r: ScriptRun) => `exit ${r.status}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 
 const MIGRATION_FILES = fs.readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{5}_.*\.sql$/.test(f)).sort();
 

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { findAccountForSignIn } from '../../db/queries/accounts';
 import { DEMO, seedDemo } from '../../db/queries/demo';
 import { listAccountEmails } from '../../db/queries/inspect';
@@ -7,31 +5,10 @@ import { loadProfileSnapshot } from '../../db/queries/profiles';
 import { hashPassword, verifyPassword } from '../../lib/passwords';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { startTestStack, type TestStack } from '../helpers/stack';
+import { runScript } from '../helpers/scripts';
 
-const ROOT = path.resolve(__dirname, '../..');
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npm run seed:demo`, as a real process. */
-function runSeed(databaseUrl: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/seed-demo.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const runSeed = (databaseUrl: string) => runScript('scripts/seed-demo.ts', { DATABASE_URL: databaseUrl });
 
 const sorted = (xs: string[]) => [...xs].sort();
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { startMergeWorkflow } from '../../api/mergeWorkflow';
 import {
   ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle,
 } from '@temporalio/client';
@@ -11,7 +12,7 @@ import { listEmailOptions, loadProfileSnapshot } from '../../db/queries/profiles
 import type { ProfileSeed } from '../../db/queries/people';
 import { codeHmac } from '../../lib/verificationCode';
 import {
-  cancelMergeUpdate, confirmMergeUpdate, mergeProfile, mergeStatusQuery, requestCodeUpdate, verifyCodeUpdate,
+  cancelMergeUpdate, confirmMergeUpdate, type mergeProfile, mergeStatusQuery, requestCodeUpdate, verifyCodeUpdate,
 } from '../../workflows/mergeProfile';
 import type { ChallengePolicy } from '../../workflows/shared/codeChallenge';
 import { FailureType } from '../../workflows/shared/failures';
@@ -72,16 +73,8 @@ async function startMerge(
   await openMergeRecord(stack.sql, {
     id: mergeId, workflowId, targetProfileId: me.profileId, sourceProfileId: other.profileId, startedByAccountId: me.accountIds[0]!,
   });
-  const handle = await stack.client.workflow.start(mergeProfile, {
-    workflowId,
-    taskQueue: stack.taskQueue,
-    workflowIdConflictPolicy: 'FAIL',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    typedSearchAttributes: [
-      { key: PROFILE_ID, value: me.profileId },
-      { key: FLOW_STEP, value: 'awaiting_email_choice' },
-    ],
-    args: [{ mergeId, targetProfileId: me.profileId, sourceProfileId: other.profileId, accountId: me.accountIds[0]!, ttlMs, challenge }],
+  const handle = await startMergeWorkflow(stack.client, stack.taskQueue, {
+    mergeId, targetProfileId: me.profileId, sourceProfileId: other.profileId, accountId: me.accountIds[0]!, ttlMs, challenge,
   });
   started.push(handle);
   const [option] = await listEmailOptions(stack.sql, other.profileId);

@@ -11,15 +11,15 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { startMergeWorkflow } from '../../api/mergeWorkflow';
 import { openMergeRecord } from '../../db/queries/profileMerges';
 import { listEmailOptions } from '../../db/queries/profiles';
 import { codeHmac } from '../../lib/verificationCode';
 import {
-  confirmMergeUpdate, mergeProfile, requestCodeUpdate, verifyCodeUpdate,
+  confirmMergeUpdate, requestCodeUpdate, verifyCodeUpdate,
 } from '../../workflows/mergeProfile';
 import { DEFAULT_CHALLENGE_POLICY } from '../../workflows/shared/codeChallenge';
 import { workflowIds } from '../../workflows/shared/ids';
-import { FLOW_STEP, PROFILE_ID } from '../../workflows/shared/searchAttributes';
 import { infra } from '../helpers/infra';
 import { codeIn } from '../helpers/mailSink';
 import { createPerson } from '../helpers/people';
@@ -55,16 +55,9 @@ function scrubIdentities(node: unknown): unknown {
     await openMergeRecord(stack.sql, {
       id: mergeId, workflowId, targetProfileId: me.profileId, sourceProfileId: other.profileId, startedByAccountId: me.accountIds[0]!,
     });
-    const handle = await stack.client.workflow.start(mergeProfile, {
-      workflowId,
-      taskQueue: stack.taskQueue,
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [{ key: PROFILE_ID, value: me.profileId }, { key: FLOW_STEP, value: 'awaiting_email_choice' }],
-      args: [{
-        mergeId, targetProfileId: me.profileId, sourceProfileId: other.profileId, accountId: me.accountIds[0]!,
-        ttlMs: 24 * 3_600_000, challenge: DEFAULT_CHALLENGE_POLICY,
-      }],
+    const handle = await startMergeWorkflow(stack.client, stack.taskQueue, {
+      mergeId, targetProfileId: me.profileId, sourceProfileId: other.profileId, accountId: me.accountIds[0]!,
+      ttlMs: 24 * 3_600_000, challenge: DEFAULT_CHALLENGE_POLICY,
     });
     const [option] = await listEmailOptions(stack.sql, other.profileId);
     await handle.executeUpdate(requestCodeUpdate, { args: [{ emailOptionId: option!.id }] });
