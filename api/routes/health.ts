@@ -31,7 +31,8 @@ export function healthRoutes(api: RouteBuilder, { sql, temporal }: { sql: Sql; t
     handler: async () => {
       const [pg, tp] = await Promise.allSettled([
         within(ping(sql), 2000),
-        within(temporal.workflowService.getSystemInfo({}), 2000),
+        // The deadline ends the client's own retries too; the race alone would leave them running.
+        within(temporal.connection.withDeadline(Date.now() + 2000, () => temporal.workflowService.getSystemInfo({})), 2000),
       ]);
       const checks = {
         postgres: pg.status === 'fulfilled' ? ('ok' as const) : ('unavailable' as const),
