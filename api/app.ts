@@ -77,6 +77,7 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Custodian API' }));
   app.use(api.router);
+  app.use(api.methodNotAllowed());
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

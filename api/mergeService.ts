@@ -86,9 +86,9 @@ export function createMergeService({ sql, temporal, config }: { sql: Sql; tempor
   return {
     async start(auth: Principal, email: string) {
       const other = await findAccountByEmail(sql, email);
-      if (!other) throw new HttpError(422, 'merge.unknown_account', 'No account has this email');
+      if (!other) throw new HttpError(404, 'merge.unknown_account', 'No account has this email');
       if (other.profileId === auth.profileId) {
-        throw new HttpError(422, 'merge.same_profile', 'This account already belongs to your profile');
+        throw new HttpError(409, 'merge.same_profile', 'This account already belongs to your profile');
       }
       const mergeId = randomUUID();
       const workflowId = workflowIds.profileMerge(auth.profileId, mergeId);

@@ -33,6 +33,8 @@ export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | un
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax: /v1/things/:id */
   path: string;
+  /** Stable name of the operation, used by OpenAPI links and client generators. */
+  operationId: string;
   summary: string;
   description?: string;
   tags: string[];
@@ -41,7 +43,7 @@ export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | un
   query?: Q;
   body?: B;
   /** Every status the handler itself can answer; the common 400/401/413/415 are added from the inputs. */
-  responses: Record<number, { description: string; schema?: ZodType; headers?: ResponseConfig['headers'] }>;
+  responses: Record<number, { description: string; schema?: ZodType; headers?: ResponseConfig['headers']; links?: ResponseConfig['links'] }>;
   handler: (ctx: Context<P, Q, B, A>) => Promise<Reply>;
 }
 
@@ -64,6 +66,7 @@ function issues(error: { issues: { path: PropertyKey[]; message: string }[] }, w
  */
 export class RouteBuilder {
   readonly router = Router();
+  private readonly methodsByPath = new Map<string, { pattern: RegExp; methods: Set<string> }>();
 
   constructor(
     readonly registry: OpenAPIRegistry,
@@ -105,12 +108,29 @@ export class RouteBuilder {
       else res.status(reply.status).json(reply.body);
     });
     this.router[spec.method](spec.path, ...handlers);
+    const known = this.methodsByPath.get(spec.path) ?? {
+      pattern: new RegExp(`^${spec.path.replace(/:\w+/g, '[^/]+')}/?$`),
+      methods: new Set<string>(),
+    };
+    known.methods.add(spec.method.toUpperCase()).add(spec.method === 'get' ? 'HEAD' : spec.method.toUpperCase());
+    this.methodsByPath.set(spec.path, known);
+  }
+
+  /** After the routes: a known path asked with a method it does not serve gets 405 and `Allow`, not 404. */
+  methodNotAllowed(): express.RequestHandler {
+    return (req, _res, next) => {
+      const hit = [...this.methodsByPath.values()].find((p) => p.pattern.test(req.path));
+      if (!hit || req.method === 'OPTIONS') return next();
+      const allow = [...hit.methods].sort().join(', ');
+      next(new HttpError(405, 'request.method_not_allowed', `${req.method} is not allowed here`, { headers: { Allow: allow } }));
+    };
   }
 
   private document(spec: AnySpec): void {
     this.registry.registerPath({
       method: spec.method,
       path: spec.path.replace(/:(\w+)/g, '{$1}'),
+      operationId: spec.operationId,
       summary: spec.summary,
       ...(spec.description ? { description: spec.description } : {}),
       tags: spec.tags,
@@ -136,6 +156,7 @@ export class RouteBuilder {
       responses[Number(status)] = {
         description: r.description,
         ...(r.headers ? { headers: r.headers } : {}),
+        ...(r.links ? { links: r.links } : {}),
         ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
       };
     }

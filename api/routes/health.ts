@@ -15,14 +15,14 @@ const within = <T>(p: Promise<T>, ms: number) =>
 
 export function healthRoutes(api: RouteBuilder, { sql, temporal }: { sql: Sql; temporal: Client }): void {
   api.route({
-    method: 'get', path: '/healthz', tags: ['Operations'], auth: false,
+    operationId: 'getHealth', method: 'get', path: '/healthz', tags: ['Operations'], auth: false,
     summary: 'Liveness: the process is up',
     responses: { 200: { description: 'Alive', schema: Health } },
     handler: async () => ({ status: 200, body: { status: 'ok' } }),
   });
 
   api.route({
-    method: 'get', path: '/readyz', tags: ['Operations'], auth: false,
+    operationId: 'getReadiness', method: 'get', path: '/readyz', tags: ['Operations'], auth: false,
     summary: 'Readiness: Postgres and Temporal answer',
     responses: {
       200: { description: 'Ready to serve', schema: Readiness },

@@ -10,14 +10,25 @@ const retryAfter = { 'Retry-After': { description: 'Seconds to wait', schema: { 
 
 export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   api.route({
-    method: 'post', path: '/v1/profile/merges', tags: TAGS, auth: true,
+    operationId: 'startMerge', method: 'post', path: '/v1/profile/merges', tags: TAGS, auth: true,
     summary: 'Start merging another profile of yours into the signed-in one',
     description: 'Names a login email of the other profile. Answers with the addresses that can receive a verification code, masked.',
     body: StartMerge,
     responses: {
-      202: { description: 'Merge started', schema: MergeStarted, headers: { Location: { description: 'The merge', schema: { type: 'string' } } } },
-      409: { description: 'A merge is already in progress for one of the profiles', schema: ErrorSchema },
-      422: { description: 'Unknown email, or an account of your own profile', schema: ErrorSchema },
+      202: {
+        description: 'Merge started',
+        schema: MergeStarted,
+        headers: { Location: { description: 'The merge', schema: { type: 'string' } } },
+        // Lets clients and stateful fuzzers follow a started merge through its steps.
+        links: Object.fromEntries(
+          ['getMerge', 'sendMergeCode', 'verifyMergeCode', 'confirmMerge', 'cancelMerge'].map((operationId) => [
+            operationId,
+            { operationId, parameters: { id: '$response.body#/id' } },
+          ]),
+        ),
+      },
+      404: { description: 'No account has this email', schema: ErrorSchema },
+      409: { description: 'The account is already yours, or a merge is in progress for one of the profiles', schema: ErrorSchema },
     },
     handler: async ({ body, auth }) => {
       const started = await merges.start(auth, body.email);
@@ -26,7 +37,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
-    method: 'get', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
+    operationId: 'getMerge', method: 'get', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
     summary: 'The merge\'s step, expiry, attempts left, preview (once verified) and outcome',
     params: IdParams,
     responses: { 200: { description: 'The merge', schema: MergeView }, 404: notFound },
@@ -34,7 +45,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
-    method: 'post', path: '/v1/profile/merges/:id/code', tags: TAGS, auth: true,
+    operationId: 'sendMergeCode', method: 'post', path: '/v1/profile/merges/:id/code', tags: TAGS, auth: true,
     summary: 'Email a 6-digit code to one of the offered addresses',
     description: 'The code lives 10 minutes; a new one replaces the old. At most one request a minute.',
     params: IdParams,
@@ -51,7 +62,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
-    method: 'post', path: '/v1/profile/merges/:id/verification', tags: TAGS, auth: true,
+    operationId: 'verifyMergeCode', method: 'post', path: '/v1/profile/merges/:id/verification', tags: TAGS, auth: true,
     summary: 'Verify the emailed code; answers with the preview',
     params: IdParams,
     body: VerifyCode,
@@ -65,7 +76,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
-    method: 'post', path: '/v1/profile/merges/:id/confirmation', tags: TAGS, auth: true,
+    operationId: 'confirmMerge', method: 'post', path: '/v1/profile/merges/:id/confirmation', tags: TAGS, auth: true,
     summary: 'Apply the verified merge',
     description: 'Applies once, in one transaction; repeating the request never applies it twice.',
     params: IdParams,
@@ -74,7 +85,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
-    method: 'delete', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
+    operationId: 'cancelMerge', method: 'delete', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
     summary: 'Cancel the merge at any step before confirmation',
     params: IdParams,
     responses: { 200: { description: 'Cancelled', schema: MergeView }, 404: notFound, 409: conflict },

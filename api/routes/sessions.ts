@@ -34,7 +34,7 @@ export function sessionRoutes(
   { sql, throttle, sessionTtlMs }: { sql: Sql; throttle: SignInThrottle; sessionTtlMs: number },
 ): void {
   api.route({
-    method: 'post', path: '/v1/sessions', tags: ['Sessions'], auth: false,
+    operationId: 'signIn', method: 'post', path: '/v1/sessions', tags: ['Sessions'], auth: false,
     summary: 'Sign in with email and password',
     description: 'A wrong password and an unknown email get the same 401. Repeated failures are throttled per account and per client address.',
     body: SignIn,
@@ -74,7 +74,7 @@ export function sessionRoutes(
   });
 
   api.route({
-    method: 'delete', path: '/v1/sessions/current', tags: ['Sessions'], auth: true,
+    operationId: 'signOut', method: 'delete', path: '/v1/sessions/current', tags: ['Sessions'], auth: true,
     summary: 'Sign out: revoke the session whose token is sent',
     responses: { 204: { description: 'Signed out' } },
     handler: async ({ auth }) => {

@@ -139,13 +139,21 @@ describe('request bodies', () => {
 describe('routes and parameters', () => {
   test.each([
     ['GET', '/nope'],
-    ['GET', '/v1/sessions'],
-    ['PUT', '/v1/sessions/current'],
-    ['GET', '/v1/profile/merges'],
-    ['PATCH', `/v1/profile/merges/${randomUUID()}`],
     ['POST', `/v1/profile/merges/${randomUUID()}/unknown`],
   ])('%s %s → 404 route.not_found', async (method, path) => {
     expectError(await call(method, path), 404, 'route.not_found');
+  });
+
+  test.each([
+    ['GET', '/v1/sessions', 'POST'],
+    ['PUT', '/v1/sessions/current', 'DELETE'],
+    ['GET', '/v1/profile/merges', 'POST'],
+    ['PATCH', `/v1/profile/merges/${randomUUID()}`, 'DELETE, GET, HEAD'],
+    ['POST', '/healthz', 'GET, HEAD'],
+  ])('%s %s → 405 with Allow: %s', async (method, path, allow) => {
+    const r = await call(method, path);
+    expectError(r, 405, 'request.method_not_allowed');
+    expect(r.headers.get('allow')).toBe(allow);
   });
 
   test.each([
@@ -250,16 +258,16 @@ describe('merges', () => {
     expectError(await call('GET', `/v1/profile/merges/${randomUUID()}`, { token }), 404, 'merge.not_found');
   });
 
-  test('start with an unknown email → 422 merge.unknown_account', async () => {
+  test('start with an unknown email → 404 merge.unknown_account', async () => {
     const { person, token } = await signedIn();
-    expectError(await call('POST', '/v1/profile/merges', { token, body: { email: `nobody-${randomUUID()}@test.custodian.test` } }), 422, 'merge.unknown_account');
+    expectError(await call('POST', '/v1/profile/merges', { token, body: { email: `nobody-${randomUUID()}@test.custodian.test` } }), 404, 'merge.unknown_account');
     expect(await findOpenMergesTouching(stack.sql, [person.profileId])).toEqual([]);
   });
 
-  test('start with an email of my own profile → 422 merge.same_profile', async () => {
+  test('start with an email of my own profile → 409 merge.same_profile', async () => {
     const { person, token } = await signedIn({ accounts: 2 });
     for (const email of [person.emails[0]!, person.emails[1]!, person.emails[1]!.toUpperCase()]) {
-      expectError(await call('POST', '/v1/profile/merges', { token, body: { email } }), 422, 'merge.same_profile');
+      expectError(await call('POST', '/v1/profile/merges', { token, body: { email } }), 409, 'merge.same_profile');
     }
     expect(await findOpenMergesTouching(stack.sql, [person.profileId])).toEqual([]);
   });

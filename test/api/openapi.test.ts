@@ -36,7 +36,7 @@ const ROUTES: Record<string, number[]> = {
   'get /readyz': [200, 503],
   'post /v1/sessions': [201, 400, 401, 403, 413, 415, 429],
   'delete /v1/sessions/current': [204, 401],
-  'post /v1/profile/merges': [202, 400, 401, 409, 413, 415, 422],
+  'post /v1/profile/merges': [202, 400, 401, 404, 409, 413, 415],
   'get /v1/profile/merges/{id}': [200, 400, 401, 404],
   'delete /v1/profile/merges/{id}': [200, 400, 401, 404, 409],
   'post /v1/profile/merges/{id}/code': [200, 400, 401, 404, 409, 413, 415, 422, 429, 503],
