@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Sql } from '../db/client';
 import { findAccountByEmail } from '../db/queries/accounts';
 import { listEmailOptions } from '../db/queries/profiles';
@@ -19,7 +19,7 @@ import { constraintError, HttpError, notFound } from './errors';
 import { buildMergePreview } from './mergePreview';
 import { startMergeWorkflow } from './mergeWorkflow';
 import type { Principal } from './route';
-import { updateError } from './temporalErrors';
+import { temporalUnavailable, updateError } from './temporalErrors';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -57,7 +57,14 @@ export function createMergeService({ sql, temporal, config }: { sql: Sql; tempor
         const conflict = constraintError(err);
         if (!conflict || attempt > 0) throw conflict ?? err;
         for (const open of await findOpenMergesTouching(sql, [m.targetProfileId, m.sourceProfileId])) {
-          const running = await handleOf(open).describe().then((d) => d.status.name === 'RUNNING', () => false);
+          // Only "no such workflow" proves a lock stale; any other error (Temporal down) must not free it.
+          const running = await handleOf(open).describe().then(
+            (d) => d.status.name === 'RUNNING',
+            (e: unknown) => {
+              if (e instanceof WorkflowNotFoundError) return false;
+              throw e;
+            },
+          );
           if (running) throw conflict;
           await closeMergeRecord(sql, open.id, 'failed');
         }
@@ -68,6 +75,12 @@ export function createMergeService({ sql, temporal, config }: { sql: Sql; tempor
   async function view(rec: MergeRecord, known?: MergeStatus) {
     let s = known;
     if (!s) s = await handleOf(rec).query(mergeStatusQuery).catch(() => undefined);
+    // A closed merge is fully described by its record; an open one only by its workflow.
+    if (!s && !rec.closedAt) {
+      throw new HttpError(503, 'merge.state_unavailable', 'The merge state is unavailable right now; try again shortly', {
+        headers: { 'Retry-After': '5' },
+      });
+    }
     const step = s?.step ?? rec.outcome ?? 'failed';
     const preview = step === 'awaiting_confirmation' ? await buildMergePreview(sql, rec.targetProfileId, rec.sourceProfileId) : null;
     return {
@@ -105,7 +118,7 @@ export function createMergeService({ sql, temporal, config }: { sql: Sql; tempor
         });
       } catch (err) {
         await closeMergeRecord(sql, mergeId, 'failed');
-        throw err;
+        throw temporalUnavailable(err) ?? err;
       }
       const options = await listEmailOptions(sql, other.profileId);
       return {

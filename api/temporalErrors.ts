@@ -1,6 +1,20 @@
-import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ApplicationFailure, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, isGrpcServiceError,
+} from '@temporalio/client';
 import { FailureType } from '../workflows/shared/failures';
 import { HttpError } from './errors';
+
+// gRPC status codes UNAVAILABLE and DEADLINE_EXCEEDED.
+const UNREACHABLE = new Set([14, 4]);
+
+/** Temporal could not be reached (down, restarting, overloaded): a 503 the client may retry, not a 500. */
+export function temporalUnavailable(err: unknown): HttpError | undefined {
+  const grpc = err instanceof ServiceError ? err.cause : err;
+  if (!isGrpcServiceError(grpc) || !UNREACHABLE.has(grpc.code)) return undefined;
+  return new HttpError(503, 'temporal.unavailable', 'The workflow service is unavailable; try again shortly', {
+    headers: { 'Retry-After': '5' },
+  });
+}
 
 /**
  * Maps a failed workflow Update to the HTTP answer. Validators reject with typed ApplicationFailures;
@@ -8,7 +22,7 @@ import { HttpError } from './errors';
  */
 export function updateError(err: unknown, closed: () => HttpError): HttpError | undefined {
   if (err instanceof WorkflowNotFoundError) return closed();
-  if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
+  if (!(err instanceof WorkflowUpdateFailedError)) return temporalUnavailable(err);
   const cause = err.cause;
   if (!(cause instanceof ApplicationFailure)) return undefined;
   switch (cause.type) {

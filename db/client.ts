@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
-export type TransactionSql = postgres.TransactionSql;
+type TransactionSql = postgres.TransactionSql;
 /** Either the pool or an open transaction: query modules accept both so callers choose the boundary. */
 export type Queryable = Sql | TransactionSql;
 

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 /** An opaque bearer secret: 256 bits, URL-safe. */
 export function newToken(): string {
@@ -12,10 +12,4 @@ export function sha256(value: string): Buffer {
 
 export function hmacHex(secret: string, message: string): string {
   return createHmac('sha256', secret).update(message).digest('hex');
-}
-
-export function equalHex(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -11,7 +11,7 @@ export interface Mailer {
   close(): void;
 }
 
-/** One pooled SMTP transport per process, created by the entry point and closed on shutdown. */
+/** One SMTP transport per process, created by the entry point and closed on shutdown. */
 export function createMailer({ smtpUrl, mailFrom }: { smtpUrl: string; mailFrom: string }): Mailer {
   const transport = nodemailer.createTransport(smtpUrl, { from: mailFrom });
   return {

@@ -7,6 +7,7 @@ const TAGS = ['Profile merge'];
 const notFound = { description: 'No merge with this id was started by you', schema: ErrorSchema };
 const conflict = { description: 'Not possible at the merge\'s current step, or the merge is closed', schema: ErrorSchema };
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' as const } } };
+const unavailable = { description: 'Temporal cannot be reached right now; retry after the given seconds', schema: ErrorSchema, headers: retryAfter };
 
 export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   api.route({
@@ -29,6 +30,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
       },
       404: { description: 'No account has this email', schema: ErrorSchema },
       409: { description: 'The account is already yours, or a merge is in progress for one of the profiles', schema: ErrorSchema },
+      503: unavailable,
     },
     handler: async ({ body, auth }) => {
       const started = await merges.start(auth, body.email);
@@ -40,7 +42,11 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
     operationId: 'getMerge', method: 'get', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
     summary: 'The merge\'s step, expiry, attempts left, preview (once verified) and outcome',
     params: IdParams,
-    responses: { 200: { description: 'The merge', schema: MergeView }, 404: notFound },
+    responses: {
+      200: { description: 'The merge', schema: MergeView },
+      404: notFound,
+      503: unavailable,
+    },
     handler: async ({ params, auth }) => ({ status: 200, body: await merges.status(auth, params.id) }),
   });
 
@@ -56,7 +62,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
       409: conflict,
       422: { description: 'Unknown email option', schema: ErrorSchema },
       429: { description: 'A code was sent less than a minute ago', schema: ErrorSchema, headers: retryAfter },
-      503: { description: 'The mail server is unavailable', schema: ErrorSchema, headers: retryAfter },
+      503: { description: 'The mail server or Temporal is unavailable', schema: ErrorSchema, headers: retryAfter },
     },
     handler: async ({ params, body, auth }) => ({ status: 200, body: await merges.requestCode(auth, params.id, body.emailOptionId) }),
   });
@@ -71,6 +77,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
       404: notFound,
       409: conflict,
       422: { description: 'Wrong or expired code; after 5 wrong codes the merge fails', schema: VerificationError },
+      503: unavailable,
     },
     handler: async ({ params, body, auth }) => ({ status: 200, body: await merges.verify(auth, params.id, body.code) }),
   });
@@ -80,7 +87,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
     summary: 'Apply the verified merge',
     description: 'Applies once, in one transaction; repeating the request never applies it twice.',
     params: IdParams,
-    responses: { 200: { description: 'Merged', schema: MergeView }, 404: notFound, 409: conflict },
+    responses: { 200: { description: 'Merged', schema: MergeView }, 404: notFound, 409: conflict, 503: unavailable },
     handler: async ({ params, auth }) => ({ status: 200, body: await merges.confirm(auth, params.id) }),
   });
 
@@ -88,7 +95,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
     operationId: 'cancelMerge', method: 'delete', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
     summary: 'Cancel the merge at any step before confirmation',
     params: IdParams,
-    responses: { 200: { description: 'Cancelled', schema: MergeView }, 404: notFound, 409: conflict },
+    responses: { 200: { description: 'Cancelled', schema: MergeView }, 404: notFound, 409: conflict, 503: unavailable },
     handler: async ({ params, auth }) => ({ status: 200, body: await merges.cancel(auth, params.id) }),
   });
 }

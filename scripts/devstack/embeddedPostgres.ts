@@ -32,8 +32,8 @@ function loadEmbeddedPostgres(): EmbeddedPostgresType {
   return mod.default; // ESM-only package: require(esm) yields its namespace
 }
 
-export const PG_USER = 'postgres';
-export const PG_PASSWORD = 'postgres';
+const PG_USER = 'postgres';
+const PG_PASSWORD = 'postgres';
 
 /**
  * The platform package's postinstall restores the symlinks of its shared libraries. npm here blocks

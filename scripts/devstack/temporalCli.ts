@@ -10,7 +10,7 @@ const CLI_VERSION = '1.9.1';
 const GO_FALLBACK = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
 /** Outside the repo, so a fresh clone or `git clean` keeps the download. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.CUSTODIAN_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'custodian');
 }
 

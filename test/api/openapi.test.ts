@@ -36,12 +36,12 @@ const ROUTES: Record<string, number[]> = {
   'get /readyz': [200, 503],
   'post /v1/sessions': [201, 400, 401, 403, 413, 415, 429],
   'delete /v1/sessions/current': [204, 401],
-  'post /v1/profile/merges': [202, 400, 401, 404, 409, 413, 415],
-  'get /v1/profile/merges/{id}': [200, 400, 401, 404],
-  'delete /v1/profile/merges/{id}': [200, 400, 401, 404, 409],
+  'post /v1/profile/merges': [202, 400, 401, 404, 409, 413, 415, 503],
+  'get /v1/profile/merges/{id}': [200, 400, 401, 404, 503],
+  'delete /v1/profile/merges/{id}': [200, 400, 401, 404, 409, 503],
   'post /v1/profile/merges/{id}/code': [200, 400, 401, 404, 409, 413, 415, 422, 429, 503],
-  'post /v1/profile/merges/{id}/verification': [200, 400, 401, 404, 409, 413, 415, 422],
-  'post /v1/profile/merges/{id}/confirmation': [200, 400, 401, 404, 409],
+  'post /v1/profile/merges/{id}/verification': [200, 400, 401, 404, 409, 413, 415, 422, 503],
+  'post /v1/profile/merges/{id}/confirmation': [200, 400, 401, 404, 409, 503],
 };
 const AUTHENTICATED = Object.keys(ROUTES).filter((k) => k.includes('/v1/') && k !== 'post /v1/sessions');
 const WITH_BODY = ['post /v1/sessions', 'post /v1/profile/merges', 'post /v1/profile/merges/{id}/code', 'post /v1/profile/merges/{id}/verification'];
