@@ -1,9 +1,12 @@
 import type { Mail } from '../lib/mailer';
-
-export type CodePurpose = 'profile-merge';
+import type { CodePurpose } from '../workflows/shared/verification';
 
 const PURPOSE_TEXT: Record<CodePurpose, string> = {
   'profile-merge': 'merge this profile into another Custodian profile you own',
+  'sign-up': 'create a Custodian account with this address',
+  'account-creation': 'add an account with this address to a Custodian profile',
+  'password-reset': 'reset the password of your Custodian account',
+  'recovery-email': 'use this address as the recovery email of a Custodian profile',
 };
 
 export function verificationCodeMail(to: string, purpose: CodePurpose, code: string, ttlMinutes: number): Mail {

@@ -2,11 +2,12 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../db/client';
 import { RuleViolation } from '../db/errors';
 import { findAccountEmail } from '../db/queries/accounts';
-import { markEmailSent, reserveEmail } from '../db/queries/emailOutbox';
-import { applyMerge, closeMergeRecord, type ApplyResult, type MergeOutcome } from '../db/queries/profileMerges';
+import { closeMergeRecord, type MergeOutcome } from '../db/queries/profileMerges';
 import type { Mailer } from '../lib/mailer';
+import { applyMerge, type ApplyResult } from '../libraries/merges/apply';
 import { FailureType } from '../workflows/shared/failures';
 import { mergeCompletedMail } from './emailTemplates';
+import { sendOnce } from './outbox';
 
 const RULE_TO_FAILURE: Record<string, FailureType> = {
   'merge.profile_gone': FailureType.ProfileGone,
@@ -28,18 +29,18 @@ export function createProfileMergeActivities({ sql, mailer }: { sql: Sql; mailer
       }
     },
 
-    /** Records the outcome and frees the profiles for another merge. Idempotent. */
-    async closeProfileMerge({ mergeId, outcome }: { mergeId: string; outcome: MergeOutcome }): Promise<void> {
-      await closeMergeRecord(sql, mergeId, outcome);
+    /**
+     * Records the outcome and frees the profiles for another merge. Idempotent. Answers the outcome the
+     * record holds, which is `completed` when the apply committed first.
+     */
+    async closeProfileMerge({ mergeId, outcome }: { mergeId: string; outcome: MergeOutcome }): Promise<MergeOutcome | undefined> {
+      return closeMergeRecord(sql, mergeId, outcome);
     },
 
-    /** Sends the completion email at most once per merge (outbox keyed by merge id). */
+    /** Sends the completion email once per merge (outbox keyed by merge id). */
     async sendMergeCompletedEmail({ mergeId, accountId }: { mergeId: string; accountId: string }): Promise<void> {
-      const key = `merge/${mergeId}/completed`;
       const to = await findAccountEmail(sql, accountId);
-      if (!to || !(await reserveEmail(sql, key, 'merge-completed'))) return;
-      await mailer.send(mergeCompletedMail(to));
-      await markEmailSent(sql, key);
+      if (to) await sendOnce(sql, mailer, `merge/${mergeId}/completed`, 'merge-completed', mergeCompletedMail(to));
     },
   };
 }

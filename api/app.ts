@@ -9,13 +9,15 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { createAuthenticate } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
-import { createMergeService } from './mergeService';
 import { RouteBuilder } from './route';
 import { healthRoutes } from './routes/health';
 import { mergeRoutes } from './routes/merges';
 import { sessionRoutes } from './routes/sessions';
 import { ErrorSchema } from './schemas/common';
-import { createSignInThrottle } from './signInThrottle';
+import { createMergeService } from '../libraries/merges/service';
+import { createSessions } from '../libraries/sessions';
+import { createSignInThrottle } from '../libraries/signInThrottle';
+import { createCodeFlows } from '../libraries/verification';
 
 export interface AppDeps {
   config: Config;
@@ -54,15 +56,17 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
     scheme: 'bearer',
     description: 'A session token from POST /v1/sessions',
   });
+  const sessions = createSessions({ sql, throttle: createSignInThrottle(config.signInThrottle), sessionTtlMs: config.sessionTtlMs });
+  const codeFlows = createCodeFlows({ sql, temporal, hmacSecret: config.hmacSecret, deadlineMs: config.temporal.deadlineMs });
   const api = new RouteBuilder(registry, {
-    authenticate: createAuthenticate(sql),
+    authenticate: createAuthenticate(sessions),
     validateResponses: config.env !== 'production',
     bodyLimit: '16kb',
   });
 
   healthRoutes(api, { sql, temporal });
-  sessionRoutes(api, { sql, throttle: createSignInThrottle(config.signInThrottle), sessionTtlMs: config.sessionTtlMs });
-  mergeRoutes(api, createMergeService({ sql, temporal, config }));
+  sessionRoutes(api, sessions);
+  mergeRoutes(api, createMergeService({ sql, temporal, codeFlows, settings: { taskQueue: config.temporal.taskQueue, mergeTtlMs: config.mergeTtlMs } }));
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -70,7 +74,11 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
       title: 'Custodian API',
       version: '0.1.0',
       description: 'User lifecycle for a developer platform. Errors share one shape: `{error, code, details?}`.',
+      // package.json says UNLICENSED, npm's word for "not open source" and no SPDX id; an SPDX
+      // LicenseRef- names a license of one's own, and there is no license URL to give instead.
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
+    servers: [{ url: '/', description: 'This API, on the host that serves this document' }],
   });
   app.get('/openapi.json', (_req, res) => {
     res.json(document);

@@ -1,32 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { violatedConstraint } from '../db/errors';
-
-/** An error a client caused or may see. `code` is stable and dotted; `error` is for humans. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: { details?: unknown[]; headers?: Record<string, string>; fields?: Record<string, unknown> } = {},
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
-
-export const notFound = (code = 'resource.not_found', message = 'Not found') => new HttpError(404, code, message);
-
-/** Database constraints mapped to client errors, in this one place. Unlisted violations are server bugs. */
-const CONSTRAINTS: Record<string, { status: number; code: string; message: string }> = {
-  accounts__email__unique: { status: 409, code: 'account.email_taken', message: 'An account with this email already exists' },
-  profile_merge_locks__profile_id__pkey: { status: 409, code: 'merge.already_running', message: 'One of the profiles is already part of a merge in progress' },
-};
-
-export function constraintError(err: unknown): HttpError | undefined {
-  const name = violatedConstraint(err);
-  const hit = name ? CONSTRAINTS[name] : undefined;
-  return hit && new HttpError(hit.status, hit.code, hit.message);
-}
+import { AppError } from '../lib/errors';
+import { constraintError } from '../libraries/constraints';
 
 // body-parser's error types, each a client mistake.
 const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
@@ -39,21 +13,21 @@ const BODY_ERRORS: Record<string, { status: number; code: string; message: strin
 };
 
 /** Errors raised by Express and body-parser themselves (bad JSON, bad percent-encoding in a path…). */
-function clientError(err: { type?: unknown; status?: unknown }): HttpError | undefined {
+function clientError(err: { type?: unknown; status?: unknown }): AppError | undefined {
   const body = typeof err?.type === 'string' ? BODY_ERRORS[err.type] : undefined;
-  if (body) return new HttpError(body.status, body.code, body.message);
+  if (body) return new AppError(body.status, body.code, body.message);
   if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
-    return new HttpError(400, 'request.malformed', 'The request is malformed');
+    return new AppError(400, 'request.malformed', 'The request is malformed');
   }
   return undefined;
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new HttpError(404, 'route.not_found', `No route for ${req.method} ${req.path}`));
+  next(new AppError(404, 'route.not_found', `No route for ${req.method} ${req.path}`));
 };
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const known = err instanceof HttpError ? err : constraintError(err) ?? clientError(err);
+  const known = err instanceof AppError ? err : constraintError(err) ?? clientError(err);
   if (!known) {
     req.log?.error({ err }, 'unhandled error');
     if (res.headersSent) return;

@@ -1,17 +1,12 @@
 import { OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import express, { Router, type Request, type Response } from 'express';
 import type { ZodType } from 'zod';
-import { HttpError } from './errors';
+import { AppError } from '../lib/errors';
+import type { Principal } from '../libraries/principal';
 import { ErrorSchema } from './schemas/common';
 import type { z } from './schemas/zod';
 
-export interface Principal {
-  sessionId: string;
-  accountId: string;
-  profileId: string;
-  companyId: string | null;
-  isCompanyAdmin: boolean;
-}
+export type { Principal };
 
 export interface Reply {
   status: number;
@@ -83,7 +78,7 @@ export class RouteBuilder {
       handlers.push((req, _res, next) => {
         const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
         if ((req.headers['content-type'] || hasBody) && !req.is('application/json')) {
-          next(new HttpError(415, 'request.unsupported_media_type', 'The request body must be application/json'));
+          next(new AppError(415, 'request.unsupported_media_type', 'The request body must be application/json'));
         } else next();
       }, json);
     }
@@ -97,7 +92,7 @@ export class RouteBuilder {
         const body = parse(spec.body, req.body, 'body');
         reply = await spec.handler({ req, params, query, body, auth } as Context<P, Q, B, A>);
       } catch (err) {
-        if (this.opts.validateResponses && err instanceof HttpError && !documented.has(err.status)) {
+        if (this.opts.validateResponses && err instanceof AppError && !documented.has(err.status)) {
           throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered undocumented status ${err.status} (${err.code})`);
         }
         throw err;
@@ -122,7 +117,7 @@ export class RouteBuilder {
       const hit = [...this.methodsByPath.values()].find((p) => p.pattern.test(req.path));
       if (!hit || req.method === 'OPTIONS') return next();
       const allow = [...hit.methods].sort().join(', ');
-      next(new HttpError(405, 'request.method_not_allowed', `${req.method} is not allowed here`, { headers: { Allow: allow } }));
+      next(new AppError(405, 'request.method_not_allowed', `${req.method} is not allowed here`, { headers: { Allow: allow } }));
     };
   }
 
@@ -134,7 +129,8 @@ export class RouteBuilder {
       summary: spec.summary,
       ...(spec.description ? { description: spec.description } : {}),
       tags: spec.tags,
-      ...(spec.auth ? { security: [{ session: [] }] } : {}),
+      // Public operations say so explicitly, rather than leaving it to a global default.
+      security: spec.auth ? [{ session: [] }] : [],
       request: {
         ...(spec.params ? { params: spec.params as never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),
@@ -168,7 +164,7 @@ function parse(schema: ZodType | undefined, value: unknown, where: string): unkn
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new HttpError(400, 'request.invalid', `Invalid request ${where}`, { details: issues(result.error, where) });
+    throw new AppError(400, 'request.invalid', `Invalid request ${where}`, { details: issues(result.error, where) });
   }
   return result.data;
 }

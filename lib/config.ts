@@ -29,6 +29,7 @@ const envSchema = z
     TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('custodian'),
+    TEMPORAL_DEADLINE_SECONDS: int(1, 300, 10),
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).default('smtp://localhost:1025'),
     MAIL_FROM: z.string().min(3).default('Custodian <no-reply@custodian.test>'),
     HMAC_SECRET: z.string().min(32, 'HMAC_SECRET must be at least 32 characters').optional(),
@@ -58,6 +59,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
+      /** Every call the API makes to Temporal ends by then, answering 503 rather than hanging. */
+      deadlineMs: env.TEMPORAL_DEADLINE_SECONDS * 1000,
     },
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../../db/client';
-import { ping } from '../../db/queries/health';
+import { checkDependencies } from '../../libraries/health';
 import type { RouteBuilder } from '../route';
 import { z } from '../schemas/zod';
 
@@ -9,9 +9,6 @@ const Check = z.enum(['ok', 'unavailable']);
 const Readiness = z
   .object({ status: z.enum(['ready', 'unavailable']), checks: z.object({ postgres: Check, temporal: Check }) })
   .openapi('Readiness');
-
-const within = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 
 export function healthRoutes(api: RouteBuilder, { sql, temporal }: { sql: Sql; temporal: Client }): void {
   api.route({
@@ -29,15 +26,7 @@ export function healthRoutes(api: RouteBuilder, { sql, temporal }: { sql: Sql; t
       503: { description: 'A dependency is unavailable', schema: Readiness },
     },
     handler: async () => {
-      const [pg, tp] = await Promise.allSettled([
-        within(ping(sql), 2000),
-        // The deadline ends the client's own retries too; the race alone would leave them running.
-        within(temporal.connection.withDeadline(Date.now() + 2000, () => temporal.workflowService.getSystemInfo({})), 2000),
-      ]);
-      const checks = {
-        postgres: pg.status === 'fulfilled' ? ('ok' as const) : ('unavailable' as const),
-        temporal: tp.status === 'fulfilled' ? ('ok' as const) : ('unavailable' as const),
-      };
+      const checks = await checkDependencies(sql, temporal);
       const ready = checks.postgres === 'ok' && checks.temporal === 'ok';
       return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'unavailable', checks } };
     },

@@ -1,13 +1,19 @@
-import type { MergeService } from '../mergeService';
+import type { MergeService } from '../../libraries/merges/service';
+import { DEFAULT_CHALLENGE_POLICY as POLICY } from '../../workflows/shared/codeChallenge';
+import { CODE_DIGITS } from '../../lib/verificationCode';
 import type { RouteBuilder } from '../route';
 import { ErrorSchema, IdParams } from '../schemas/common';
-import { CodeSent, MergeStarted, MergeView, RequestCode, StartMerge, VerificationError, VerifyCode } from '../schemas/merges';
+import { CodeSent, MergeStarted, MergeView, RequestCode, StartMerge, VerifyCode } from '../schemas/merges';
+import { VerificationError } from '../schemas/verification';
 
 const TAGS = ['Profile merge'];
 const notFound = { description: 'No merge with this id was started by you', schema: ErrorSchema };
 const conflict = { description: 'Not possible at the merge\'s current step, or the merge is closed', schema: ErrorSchema };
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' as const } } };
 const unavailable = { description: 'Temporal cannot be reached right now; retry after the given seconds', schema: ErrorSchema, headers: retryAfter };
+const busy = { description: 'The workflow service is busy; retry after the given seconds', schema: ErrorSchema, headers: retryAfter };
+const minutes = (ms: number) => `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
+const tooMany = { description: 'Too many wrong codes against this profile or by you recently', schema: ErrorSchema, headers: retryAfter };
 
 export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   api.route({
@@ -30,6 +36,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
       },
       404: { description: 'No account has this email', schema: ErrorSchema },
       409: { description: 'The account is already yours, or a merge is in progress for one of the profiles', schema: ErrorSchema },
+      429: { description: 'Too many merges started by you recently', schema: ErrorSchema, headers: retryAfter },
       503: unavailable,
     },
     handler: async ({ body, auth }) => {
@@ -45,6 +52,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
     responses: {
       200: { description: 'The merge', schema: MergeView },
       404: notFound,
+      429: busy,
       503: unavailable,
     },
     handler: async ({ params, auth }) => ({ status: 200, body: await merges.status(auth, params.id) }),
@@ -52,8 +60,8 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
 
   api.route({
     operationId: 'sendMergeCode', method: 'post', path: '/v1/profile/merges/:id/code', tags: TAGS, auth: true,
-    summary: 'Email a 6-digit code to one of the offered addresses',
-    description: 'The code lives 10 minutes; a new one replaces the old. At most one request a minute.',
+    summary: `Email a ${CODE_DIGITS}-digit code to one of the offered addresses`,
+    description: `The code lives ${minutes(POLICY.codeTtlMs)}; a new one replaces the old. At most one request every ${minutes(POLICY.resendIntervalMs)}.`,
     params: IdParams,
     body: RequestCode,
     responses: {
@@ -61,7 +69,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
       404: notFound,
       409: conflict,
       422: { description: 'Unknown email option', schema: ErrorSchema },
-      429: { description: 'A code was sent less than a minute ago', schema: ErrorSchema, headers: retryAfter },
+      429: { description: `A code was sent less than ${minutes(POLICY.resendIntervalMs)} ago`, schema: ErrorSchema, headers: retryAfter },
       503: { description: 'The mail server or Temporal is unavailable', schema: ErrorSchema, headers: retryAfter },
     },
     handler: async ({ params, body, auth }) => ({ status: 200, body: await merges.requestCode(auth, params.id, body.emailOptionId) }),
@@ -76,7 +84,8 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
       200: { description: 'Verified; the preview is included', schema: MergeView },
       404: notFound,
       409: conflict,
-      422: { description: 'Wrong or expired code; after 5 wrong codes the merge fails', schema: VerificationError },
+      422: { description: `Wrong or expired code; after ${POLICY.maxAttempts} wrong codes the merge fails`, schema: VerificationError },
+      429: tooMany,
       503: unavailable,
     },
     handler: async ({ params, body, auth }) => ({ status: 200, body: await merges.verify(auth, params.id, body.code) }),
@@ -87,7 +96,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
     summary: 'Apply the verified merge',
     description: 'Applies once, in one transaction; repeating the request never applies it twice.',
     params: IdParams,
-    responses: { 200: { description: 'Merged', schema: MergeView }, 404: notFound, 409: conflict, 503: unavailable },
+    responses: { 200: { description: 'Merged', schema: MergeView }, 404: notFound, 409: conflict, 429: busy, 503: unavailable },
     handler: async ({ params, auth }) => ({ status: 200, body: await merges.confirm(auth, params.id) }),
   });
 
@@ -95,7 +104,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
     operationId: 'cancelMerge', method: 'delete', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
     summary: 'Cancel the merge at any step before confirmation',
     params: IdParams,
-    responses: { 200: { description: 'Cancelled', schema: MergeView }, 404: notFound, 409: conflict, 503: unavailable },
+    responses: { 200: { description: 'Cancelled', schema: MergeView }, 404: notFound, 409: conflict, 429: busy, 503: unavailable },
     handler: async ({ params, auth }) => ({ status: 200, body: await merges.cancel(auth, params.id) }),
   });
 }

@@ -1,6 +1,7 @@
 import { MERGE_STEPS } from '../../workflows/shared/mergeContract';
 import { SCALAR_FIELDS } from '../../workflows/shared/mergeRules';
 import { email, isoDate, text, uuid } from './common';
+import { verificationCode } from './verification';
 import { z } from './zod';
 
 export const StartMerge = z
@@ -12,7 +13,7 @@ export const RequestCode = z
   .openapi('RequestMergeCode');
 
 export const VerifyCode = z
-  .object({ code: z.string().regex(/^\d{6}$/, 'must be 6 digits').openapi({ example: '042137' }) })
+  .object({ code: verificationCode })
   .openapi('VerifyMergeCode');
 
 const Side = z.enum(['signedIn', 'other']);
@@ -67,7 +68,3 @@ export const MergeStarted = z
 export const CodeSent = z
   .object({ step: z.enum(MERGE_STEPS), codeExpiresAt: isoDate, resendAvailableAt: isoDate })
   .openapi('MergeCodeSent');
-
-export const VerificationError = z
-  .object({ error: z.string(), code: z.string(), attemptsLeft: z.number().int() })
-  .openapi('VerificationError');

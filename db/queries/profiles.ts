@@ -1,38 +1,56 @@
 import type { Queryable } from '../client';
-import type { ProfileSnapshot } from '../../workflows/shared/mergeRules';
 
-/** Everything a merge reads about one profile. `forUpdate` locks the row inside a transaction. */
-export async function loadProfileSnapshot(
-  sql: Queryable,
-  profileId: string,
-  { forUpdate = false } = {},
-): Promise<ProfileSnapshot | undefined> {
-  const [p] = await sql<Omit<ProfileSnapshot, 'skills' | 'industries' | 'achievements' | 'certifications' | 'academyProgress' | 'accountIds'>[]>`
-    select id, display_name, avatar_url, job_title, department, country, about, twitter_url, linkedin_url,
-           profile_email, recovery_email, points, credits
-      from profiles where id = ${profileId} ${forUpdate ? sql`for update` : sql``}`;
-  if (!p) return undefined;
-  const [sets] = await sql<{
-    skills: string[]; industries: string[]; achievements: string[]; certifications: string[];
-    academy: { course: string; percent: number }[] | null; accountIds: string[];
-  }[]>`
-    select
-      array(select s.name from profile_skills ps join skills s on s.id = ps.skill_id where ps.profile_id = ${profileId} order by s.name) as skills,
-      array(select i.name from profile_industries pi join industries i on i.id = pi.industry_id where pi.profile_id = ${profileId} order by i.name) as industries,
-      array(select achievement from achievements where profile_id = ${profileId} order by achievement) as achievements,
-      array(select certification from certifications where profile_id = ${profileId} order by certification) as certifications,
+/** One profile with its community data: what a merge reads, in the shape the merge rules take. */
+export interface ProfileSnapshot {
+  id: string;
+  displayName: string;
+  avatarUrl: string | null;
+  jobTitle: string | null;
+  department: string | null;
+  country: string | null;
+  about: string | null;
+  twitterUrl: string | null;
+  linkedinUrl: string | null;
+  profileEmail: string | null;
+  recoveryEmail: string | null;
+  points: number;
+  credits: number;
+  skills: string[];
+  industries: string[];
+  achievements: string[];
+  certifications: string[];
+  /** course -> percent complete */
+  academyProgress: Record<string, number>;
+  accountIds: string[];
+}
+
+type Row = Omit<ProfileSnapshot, 'academyProgress'> & { academy: { course: string; percent: number }[] | null };
+
+/**
+ * Profiles with their community data, in one round trip. `forUpdate` locks the profile rows, in id order
+ * (so two transactions locking the same pair cannot deadlock), inside a transaction.
+ */
+export async function loadProfileSnapshots(sql: Queryable, profileIds: string[], { forUpdate = false } = {}): Promise<ProfileSnapshot[]> {
+  const rows = await sql<Row[]>`
+    select p.id, p.display_name, p.avatar_url, p.job_title, p.department, p.country, p.about, p.twitter_url, p.linkedin_url,
+           p.profile_email, p.recovery_email, p.points, p.credits,
+      array(select s.name from profile_skills ps join skills s on s.id = ps.skill_id where ps.profile_id = p.id order by s.name) as skills,
+      array(select i.name from profile_industries pi join industries i on i.id = pi.industry_id where pi.profile_id = p.id order by i.name) as industries,
+      array(select achievement from achievements where profile_id = p.id order by achievement) as achievements,
+      array(select certification from certifications where profile_id = p.id order by certification) as certifications,
       (select json_agg(json_build_object('course', course, 'percent', percent) order by course)
-         from academy_progress where profile_id = ${profileId}) as academy,
-      array(select id::text from accounts where profile_id = ${profileId} order by created_at, id) as account_ids`;
-  return {
+         from academy_progress where profile_id = p.id) as academy,
+      array(select id::text from accounts where profile_id = p.id order by created_at, id) as account_ids
+      from profiles p where p.id = any(${profileIds}::uuid[]) order by p.id ${forUpdate ? sql`for update of p` : sql``}`;
+  return rows.map(({ academy, ...p }) => ({
     ...p,
-    skills: sets!.skills,
-    industries: sets!.industries,
-    achievements: sets!.achievements,
-    certifications: sets!.certifications,
-    academyProgress: Object.fromEntries((sets!.academy ?? []).map((a) => [a.course, a.percent])),
-    accountIds: sets!.accountIds,
-  };
+    academyProgress: Object.fromEntries((academy ?? []).map((a) => [a.course, a.percent])),
+  }));
+}
+
+export async function loadProfileSnapshot(sql: Queryable, profileId: string): Promise<ProfileSnapshot | undefined> {
+  const [p] = await loadProfileSnapshots(sql, [profileId]);
+  return p;
 }
 
 export interface EmailOption {

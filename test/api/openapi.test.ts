@@ -36,12 +36,12 @@ const ROUTES: Record<string, number[]> = {
   'get /readyz': [200, 503],
   'post /v1/sessions': [201, 400, 401, 403, 413, 415, 429],
   'delete /v1/sessions/current': [204, 401],
-  'post /v1/profile/merges': [202, 400, 401, 404, 409, 413, 415, 503],
-  'get /v1/profile/merges/{id}': [200, 400, 401, 404, 503],
-  'delete /v1/profile/merges/{id}': [200, 400, 401, 404, 409, 503],
+  'post /v1/profile/merges': [202, 400, 401, 404, 409, 413, 415, 429, 503],
+  'get /v1/profile/merges/{id}': [200, 400, 401, 404, 429, 503],
+  'delete /v1/profile/merges/{id}': [200, 400, 401, 404, 409, 429, 503],
   'post /v1/profile/merges/{id}/code': [200, 400, 401, 404, 409, 413, 415, 422, 429, 503],
-  'post /v1/profile/merges/{id}/verification': [200, 400, 401, 404, 409, 413, 415, 422, 503],
-  'post /v1/profile/merges/{id}/confirmation': [200, 400, 401, 404, 409, 503],
+  'post /v1/profile/merges/{id}/verification': [200, 400, 401, 404, 409, 413, 415, 422, 429, 503],
+  'post /v1/profile/merges/{id}/confirmation': [200, 400, 401, 404, 409, 429, 503],
 };
 const AUTHENTICATED = Object.keys(ROUTES).filter((k) => k.includes('/v1/') && k !== 'post /v1/sessions');
 const WITH_BODY = ['post /v1/sessions', 'post /v1/profile/merges', 'post /v1/profile/merges/{id}/code', 'post /v1/profile/merges/{id}/verification'];
@@ -59,7 +59,8 @@ const schemaOf = (o: Operation, status: number) => o.responses[String(status)]?.
 describe('GET /openapi.json', () => {
   test('is an OpenAPI 3.1.0 document', () => {
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.info).toMatchObject({ title: 'Custodian API', version: expect.any(String) });
+    expect(doc.info).toMatchObject({ title: 'Custodian API', version: expect.any(String), license: { name: 'Proprietary' } });
+    expect(doc).toMatchObject({ servers: [{ url: '/' }] });
   });
 
   test('lists exactly the known routes, each with its documented statuses', () => {
@@ -102,7 +103,7 @@ describe('GET /openapi.json', () => {
   test('authenticated routes declare the bearer session scheme; the others none', () => {
     expect(doc.components.securitySchemes.session).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const { key, op: o } of operations()) {
-      expect({ key, security: o.security }).toEqual({ key, security: AUTHENTICATED.includes(key) ? [{ session: [] }] : undefined });
+      expect({ key, security: o.security }).toEqual({ key, security: AUTHENTICATED.includes(key) ? [{ session: [] }] : [] });
     }
   });
 

@@ -5,7 +5,8 @@ import { appendAudit, listAuditForSubject } from '../../db/queries/audit';
 import {
   countAccountsWithoutProfile, countRowsOfProfile, tryDeleteAuditEntries, tryTruncateAuditLog, tryUpdateAuditEntries,
 } from '../../db/queries/inspect';
-import { applyMerge, closeMergeRecord, findMergeOfProfile, openMergeRecord } from '../../db/queries/profileMerges';
+import { closeMergeRecord, findMergeOfProfile, openMergeRecord } from '../../db/queries/profileMerges';
+import { applyMerge } from '../../libraries/merges/apply';
 import { loadProfileSnapshot } from '../../db/queries/profiles';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { createPerson, type Person } from '../helpers/people';

@@ -8,7 +8,6 @@ import { findMergeOfProfile } from '../../db/queries/profileMerges';
 import { freePort } from '../../scripts/devstack/ports';
 import { stopChild } from '../../scripts/devstack/processes';
 import { ensureTemporalCli, startTemporalDevServer } from '../../scripts/devstack/temporalCli';
-import { workflowIds } from '../../workflows/shared/ids';
 import { codeIn } from '../helpers/mailSink';
 import { createPerson } from '../helpers/people';
 import { startTestStack, type HttpResult, type TestStack } from '../helpers/stack';
@@ -131,7 +130,7 @@ test('a merge started before the Temporal server restarts (database kept) comple
   expect({ status: confirmed.status, body: confirmed.body }).toMatchObject({ status: 200, body: { outcome: 'completed' } });
 
   // Applied once, counted after the workflow has ended (so every effect it will ever have has happened).
-  expect(await s.client.workflow.getHandle(workflowIds.profileMerge(me.profileId, id)).result()).toEqual({ outcome: 'completed' });
+  expect(await s.client.workflow.getHandle((await findMergeOfProfile(s.sql, id, me.profileId))!.workflowId).result()).toEqual({ outcome: 'completed' });
   await s.mail.waitFor((m) => m.subject.includes('merged') && m.to.includes(me.emails[0]!), 30_000);
   expect(s.mail.messages.filter((m) => m.subject.includes('merged') && m.to.includes(me.emails[0]!))).toHaveLength(1);
   expect(s.mail.messages.filter((m) => m.to.includes(other.emails[0]!))).toHaveLength(1); // the one code

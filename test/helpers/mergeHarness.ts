@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { startMergeWorkflow } from '../../api/mergeWorkflow';
+import { startMergeWorkflow } from '../../libraries/merges/workflow';
 import { listAccountsOfProfile } from '../../db/queries/accounts';
 import { listAuditForSubject } from '../../db/queries/audit';
 import { findMergeOfProfile, openMergeRecord } from '../../db/queries/profileMerges';
 import { listEmailOptions, loadProfileSnapshot } from '../../db/queries/profiles';
 import type { ProfileSeed } from '../../db/queries/people';
 import { codeHmac } from '../../lib/verificationCode';
-import {
-  cancelMergeUpdate, confirmMergeUpdate, type mergeProfile, mergeStatusQuery, requestCodeUpdate, verifyCodeUpdate,
-} from '../../workflows/mergeProfile';
+import type { mergeProfile } from '../../workflows/mergeProfile';
+import { cancelMergeUpdate, confirmMergeUpdate, mergeCodeUpdates, mergeStatusQuery } from '../../workflows/shared/mergeContract';
 import type { ChallengePolicy } from '../../workflows/shared/codeChallenge';
 import { workflowIds } from '../../workflows/shared/ids';
 import { FLOW_STEP } from '../../workflows/shared/searchAttributes';
@@ -37,7 +36,7 @@ export function mergeSuite() {
     const me = await createPerson(stack.sql, { profile: meSeed });
     const other = await createPerson(stack.sql, { profile: otherSeed });
     const mergeId = randomUUID();
-    const workflowId = workflowIds.profileMerge(me.profileId, mergeId);
+    const workflowId = workflowIds.profileMerge({ sourceProfileId: other.profileId, mergeId });
     await openMergeRecord(stack.sql, {
       id: mergeId, workflowId, targetProfileId: me.profileId, sourceProfileId: other.profileId, startedByAccountId: me.accountIds[0]!,
     });
@@ -51,7 +50,7 @@ export function mergeSuite() {
 
     return {
       me, other, mergeId, workflowId, handle,
-      requestCode: (emailOptionId = option!.id) => handle.executeUpdate(requestCodeUpdate, { args: [{ emailOptionId }] }),
+      requestCode: (emailOptionId = option!.id) => handle.executeUpdate(mergeCodeUpdates.requestCode, { args: [{ emailOptionId }] }),
       /** The code of the n-th (1-based) verification mail sent to the other profile. */
       code: (n: number) => eventually(() => {
         const mail = codeMails()[n - 1];
@@ -59,7 +58,7 @@ export function mergeSuite() {
         return codeIn(mail);
       }),
       codeMailCount: () => codeMails().length,
-      verify: (code: string) => handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHmac: codeHmac(stack.config.hmacSecret, workflowId, code) }] }),
+      verify: (code: string) => handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: codeHmac(stack.config.hmacSecret, workflowId, code) }] }),
       confirm: () => handle.executeUpdate(confirmMergeUpdate),
       cancel: () => handle.executeUpdate(cancelMergeUpdate),
       status: () => handle.query(mergeStatusQuery),

@@ -71,8 +71,10 @@ describe.each(CONFLICT_FIELDS.map((f) => [f]))('conflict field %s', (field) => {
     expect(outcomeOf(field, 'mine', blank)).toEqual({ field, value: 'mine', source: 'signedIn', discarded: null });
   });
 
-  test('both blank: null with no source', () => {
-    expect(outcomeOf(field, ' ', '')).toEqual({ field, value: null, source: null, discarded: null });
+  test('both blank: the signed-in side keeps what it had, and nothing is discarded', () => {
+    expect(outcomeOf(field, ' ', '')).toEqual({ field, value: ' ', source: 'signedIn', discarded: null });
+    expect(outcomeOf(field, null, null)).toEqual({ field, value: null, source: null, discarded: null });
+    expect(outcomeOf(field, null, ' ')).toEqual({ field, value: ' ', source: 'other', discarded: null });
   });
 });
 

@@ -1,17 +1,17 @@
 import { ApplicationFailure, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { HttpError } from '../../api/errors';
-import { temporalUnavailable, updateError } from '../../api/temporalErrors';
+import { AppError } from '../../lib/errors';
+import { temporalUnavailable, updateError } from '../../libraries/temporalErrors';
 import { FailureType } from '../../workflows/shared/failures';
 
 const grpcError = (code: number) => Object.assign(new Error('grpc'), { code, details: 'x', metadata: {} });
 const rejected = (type: string, details: unknown[] = []) =>
   new WorkflowUpdateFailedError('update failed', ApplicationFailure.create({ type, message: 'no', details }));
-const closed = () => new HttpError(409, 'merge.closed', 'closed');
+const closed = { invalidStep: 'merge.invalid_step', unknownRecipient: 'merge.unknown_email_option', closed: () => new AppError(409, 'merge.closed', 'closed') };
 
 describe('updateError', () => {
   test.each([
     [FailureType.InvalidStep, 409, 'merge.invalid_step'],
-    [FailureType.UnknownEmailOption, 422, 'merge.unknown_email_option'],
+    [FailureType.UnknownRecipient, 422, 'merge.unknown_email_option'],
     [FailureType.MailUnavailable, 503, 'mail.unavailable'],
   ])('%s → %i %s', (type, status, code) => {
     expect(updateError(rejected(type), closed)).toMatchObject({ status, code });

@@ -59,7 +59,7 @@ describe('abandoned merge', () => {
 
     const next = randomUUID();
     await expect(openMergeRecord(stack.sql, {
-      id: next, workflowId: workflowIds.profileMerge(m.me.profileId, next),
+      id: next, workflowId: workflowIds.profileMerge({ sourceProfileId: m.other.profileId, mergeId: next }),
       targetProfileId: m.me.profileId, sourceProfileId: m.other.profileId, startedByAccountId: m.me.accountIds[0]!,
     })).resolves.toBeUndefined();
   });

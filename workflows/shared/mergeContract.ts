@@ -1,4 +1,6 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ChallengePolicy, ChallengeState } from './codeChallenge';
+import { codeUpdates } from './verification';
 
 /** Workflow input: ids and durations only; safe to read in the Temporal UI. */
 export interface MergeProfileInput {
@@ -35,24 +37,13 @@ export interface MergeStatus extends ChallengeState {
   failureReason: string | null;
 }
 
-export interface RequestCodeArgs {
-  emailOptionId: string;
-}
-export interface RequestCodeResult {
-  codeExpiresAt: number;
-  resendAvailableAt: number;
-  status: MergeStatus;
-}
-/** The API sends the HMAC of the typed code, never the code itself. */
-export interface VerifyCodeArgs {
-  codeHmac: string;
-}
-export interface VerifyCodeResult {
-  verdict: 'verified' | 'wrong' | 'expired' | 'exhausted';
-  attemptsLeft: number;
-  status: MergeStatus;
-}
 export interface FinishResult {
   step: MergeStep;
   status: MergeStatus;
 }
+
+// Names are part of every recorded history: never rename them.
+export const mergeStatusQuery = defineQuery<MergeStatus>('status');
+export const mergeCodeUpdates = codeUpdates<MergeStatus>();
+export const confirmMergeUpdate = defineUpdate<FinishResult, []>('confirm');
+export const cancelMergeUpdate = defineUpdate<FinishResult, []>('cancel');

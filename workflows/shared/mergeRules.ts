@@ -1,6 +1,6 @@
 /**
  * The profile-merge result rules of the User Settings seed (§2.3), as pure functions shared by the
- * preview (API) and the apply transaction (db/), so what the user confirms is what gets written.
+ * preview and the apply transaction (libraries/merges), so what the user confirms is what gets written.
  */
 
 /** Fields where both profiles may hold a value: the signed-in profile's value wins. */
@@ -71,13 +71,28 @@ function fieldOutcome(field: ScalarField, signedIn: string | null, other: string
     return { field, value: signedIn, source: 'signedIn', discarded: present(other) && other !== signedIn ? other : null };
   }
   if (present(other)) return { field, value: other, source: 'other', discarded: null };
-  return { field, value: null, source: null, discarded: null };
+  // Neither is worth keeping: the signed-in profile keeps what it had (a required name stays non-null).
+  if (signedIn !== null) return { field, value: signedIn, source: 'signedIn', discarded: null };
+  return { field, value: other, source: other === null ? null : 'other', discarded: null };
 }
 
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Case-insensitive union, first spelling wins (the signed-in profile's, then the other's): `first-app` and
+ * `First-App` are one achievement. The apply writes exactly `result`, so the stored set is the preview.
+ */
 function union(signedIn: string[], other: string[]): SetOutcome {
-  const seen = new Set(signedIn.map((s) => s.toLowerCase()));
-  const fromOther = other.filter((s) => !seen.has(s.toLowerCase()));
-  return { result: [...signedIn, ...fromOther].sort((a, b) => a.localeCompare(b)), fromOther: fromOther.sort() };
+  const seen = new Set<string>();
+  const firstSpelling = (s: string) => {
+    const key = s.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+  const kept = signedIn.filter(firstSpelling);
+  const fromOther = other.filter(firstSpelling);
+  return { result: [...kept, ...fromOther].sort(byCodePoint), fromOther: fromOther.sort(byCodePoint) };
 }
 
 export function mergeProfiles(signedIn: ProfileSnapshot, other: ProfileSnapshot): MergeResult {

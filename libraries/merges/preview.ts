@@ -1,20 +1,19 @@
-import type { Sql } from '../db/client';
-import { listAccountsOfProfile } from '../db/queries/accounts';
-import { loadProfileSnapshot } from '../db/queries/profiles';
-import { mergeProfiles } from '../workflows/shared/mergeRules';
-import type { MergePreview } from './schemas/merges';
-import type { z } from './schemas/zod';
+import type { Queryable } from '../../db/client';
+import { listAccountsOfProfile } from '../../db/queries/accounts';
+import { loadProfileSnapshots } from '../../db/queries/profiles';
+import { mergeProfiles } from '../../workflows/shared/mergeRules';
 
 /**
  * Built from the database at request time, never carried through the workflow: the preview holds names
- * and emails, which must stay out of workflow history. Same rules as the apply transaction.
+ * and emails, which must stay out of workflow history. Same pure rules as the apply transaction.
  */
-export async function buildMergePreview(sql: Sql, targetProfileId: string, sourceProfileId: string): Promise<z.output<typeof MergePreview> | null> {
-  const [target, source, accounts] = await Promise.all([
-    loadProfileSnapshot(sql, targetProfileId),
-    loadProfileSnapshot(sql, sourceProfileId),
+export async function buildMergePreview(sql: Queryable, targetProfileId: string, sourceProfileId: string) {
+  const [snapshots, accounts] = await Promise.all([
+    loadProfileSnapshots(sql, [targetProfileId, sourceProfileId]),
     listAccountsOfProfile(sql, sourceProfileId),
   ]);
+  const target = snapshots.find((p) => p.id === targetProfileId);
+  const source = snapshots.find((p) => p.id === sourceProfileId);
   if (!target || !source) return null;
   const r = mergeProfiles(target, source);
   return {
@@ -35,3 +34,4 @@ export async function buildMergePreview(sql: Sql, targetProfileId: string, sourc
     },
   };
 }
+export type MergePreview = NonNullable<Awaited<ReturnType<typeof buildMergePreview>>>;

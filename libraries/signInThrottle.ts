@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../lib/config';
-import { HttpError } from './errors';
+import { AppError } from '../lib/errors';
 
 /**
  * Counts failed sign-ins per account (email) and per client address, after rate-limiter-flexible's
@@ -28,7 +28,7 @@ export function createSignInThrottle(cfg: Config['signInThrottle']) {
   };
 
   const tooMany = (msBeforeNext: number) =>
-    new HttpError(429, 'auth.too_many_attempts', 'Too many failed sign-in attempts; try again later', {
+    new AppError(429, 'auth.too_many_attempts', 'Too many failed sign-in attempts; try again later', {
       headers: { 'Retry-After': String(Math.max(1, Math.ceil(msBeforeNext / 1000))) },
     });
 

@@ -1,0 +1,100 @@
+import { ApplicationFailure, proxyLocalActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../../activities';
+import { CodeChallenge, hmacEquals, type ChallengePolicy, type Verdict } from '../shared/codeChallenge';
+import { FailureType } from '../shared/failures';
+import type { CodePurpose, CodeRecipient, CodeUpdates, RequestCodeArgs } from '../shared/verification';
+import { failureType, invalidArgument, invalidStep } from './failures';
+
+// The user waits on the code email inside an Update, so it is a local activity: sent by the worker that
+// holds the workflow task, without a round trip through the server's queues. It is idempotent (outbox,
+// derived code), so the re-execution a crashed worker causes is harmless. It gives up after a few tries
+// and lets the user ask again.
+const { sendVerificationCode } = proxyLocalActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/** What a flow tells the kit; everything else about codes (budget, expiry, resend, HMACs) is the kit's. */
+export interface CodeFlow<S> {
+  updates: CodeUpdates<S>;
+  policy: ChallengePolicy;
+  purpose: CodePurpose;
+  /** The flow's current step, for refusals. */
+  step(): string;
+  canRequestCode(): boolean;
+  canVerifyCode(): boolean;
+  /** Where the code goes; throws invalidArgument for arguments the flow cannot use. */
+  recipient(args: RequestCodeArgs): CodeRecipient;
+  onCodeSent(): void;
+  onVerdict(verdict: Verdict): void;
+  status(): S;
+}
+
+const HEX_HMAC = /^[0-9a-f]{64}$/;
+
+/**
+ * Registers the requestCode and verifyCode Updates, their validators and their failure wrapping on the
+ * calling workflow, and returns the challenge so the flow can report its state.
+ *
+ * requestCode fails with InvalidStep, InvalidArgument, Throttled, UnknownRecipient or MailUnavailable;
+ * verifyCode with InvalidStep or InvalidArgument. Neither failure changes the flow.
+ */
+export function registerCodeUpdates<S>(flow: CodeFlow<S>): CodeChallenge {
+  const challenge = new CodeChallenge(flow.policy);
+
+  setHandler(
+    flow.updates.requestCode,
+    async (args) => {
+      await challenge.issue(Date.now, async () => {
+        try {
+          const { codeHmac } = await sendVerificationCode({
+            scope: workflowInfo().workflowId,
+            challengeId: uuid4(),
+            purpose: flow.purpose,
+            validForMs: flow.policy.codeTtlMs,
+            recipient: flow.recipient(args),
+          });
+          return codeHmac;
+        } catch (err) {
+          // Fail this update only, with a type the API maps; the flow stays open for another try.
+          const unknown = failureType(err) === FailureType.UnknownRecipient;
+          throw ApplicationFailure.create({
+            type: unknown ? FailureType.UnknownRecipient : FailureType.MailUnavailable,
+            message: 'the code could not be sent',
+          });
+        }
+      });
+      flow.onCodeSent();
+      const s = challenge.state(Date.now());
+      return { codeExpiresAt: s.codeExpiresAt!, resendAvailableAt: s.resendAvailableAt!, status: flow.status() };
+    },
+    {
+      validator: (args) => {
+        if (typeof args !== 'object' || args === null) throw invalidArgument('arguments must be an object');
+        flow.recipient(args);
+        if (!flow.canRequestCode()) throw invalidStep(flow.step(), 'send a code');
+        const retryAfterMs = challenge.retryAfterMs(Date.now());
+        if (retryAfterMs > 0) {
+          throw ApplicationFailure.create({ type: FailureType.Throttled, message: 'code requested too soon', details: [retryAfterMs] });
+        }
+      },
+    },
+  );
+
+  setHandler(
+    flow.updates.verifyCode,
+    ({ codeHmac }) => {
+      const verdict = challenge.verify(Date.now(), (expected) => hmacEquals(expected, codeHmac));
+      flow.onVerdict(verdict);
+      return { verdict, attemptsLeft: challenge.state(Date.now()).attemptsLeft, status: flow.status() };
+    },
+    {
+      validator: (args) => {
+        if (typeof args?.codeHmac !== 'string' || !HEX_HMAC.test(args.codeHmac)) throw invalidArgument('codeHmac must be a hex HMAC');
+        if (!flow.canVerifyCode() || !challenge.hasCode) throw invalidStep(flow.step(), 'verify a code');
+      },
+    },
+  );
+
+  return challenge;
+}

@@ -1,0 +1,58 @@
+import { defineUpdate } from '@temporalio/workflow';
+import type { Verdict } from './codeChallenge';
+
+/**
+ * The contract of every emailed-code flow (merge, sign-up, account creation, password reset, recovery
+ * email, 2FA enrolment): two Updates shared by name and shape, typed by the flow's own status.
+ */
+
+/** Why a code is sent; picks the email's wording. */
+export type CodePurpose = 'profile-merge' | 'sign-up' | 'account-creation' | 'password-reset' | 'recovery-email';
+
+/** Where a code goes, named by ids; the address is looked up by the activity and never enters history. */
+export type CodeRecipient =
+  /** One of a profile's addresses (login emails, profile email, recovery email), by its option id. */
+  | { kind: 'profile-email-option'; profileId: string; emailOptionId: string }
+  /** An address that has no account yet (sign-up, a new recovery email), held in a short-lived pending row. */
+  | { kind: 'pending-address'; pendingAddressId: string }
+  /** An account's login email. */
+  | { kind: 'account-login'; accountId: string };
+
+export interface RequestCodeArgs {
+  /** For flows that offer several addresses (the merge); flows with one fixed recipient ignore it. */
+  emailOptionId?: string;
+}
+export interface CodeSent<S> {
+  codeExpiresAt: number;
+  resendAvailableAt: number;
+  status: S;
+}
+/** The API sends the HMAC of the typed code, never the code itself. */
+export interface VerifyCodeArgs {
+  codeHmac: string;
+}
+export interface CodeVerdict<S> {
+  verdict: Verdict;
+  attemptsLeft: number;
+  status: S;
+}
+
+/** The two Updates, typed by the status `S` that a flow answers with. Names are part of every history: never rename. */
+export function codeUpdates<S>() {
+  return {
+    requestCode: defineUpdate<CodeSent<S>, [RequestCodeArgs]>('requestCode'),
+    verifyCode: defineUpdate<CodeVerdict<S>, [VerifyCodeArgs]>('verifyCode'),
+  };
+}
+export type CodeUpdates<S> = ReturnType<typeof codeUpdates<S>>;
+
+/** Inputs the send activity takes: ids and a duration only. */
+export interface SendCodeInput {
+  /** The flow the code belongs to (its workflow id): the HMAC is bound to it. */
+  scope: string;
+  /** Fresh per code; the code is derived from it, so a retry resends the same code. */
+  challengeId: string;
+  purpose: CodePurpose;
+  validForMs: number;
+  recipient: CodeRecipient;
+}
