@@ -8,6 +8,8 @@ const base = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A root-level option: jest ignores testTimeout inside a project. Integration tests wait on real services.
+  testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/helpers/summaryReporter.js'],
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
@@ -17,7 +19,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/{api,workflows,db,e2e,scripts}/**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
       globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
-      testTimeout: 60_000,
     },
   ],
 };

@@ -73,3 +73,10 @@ export async function tryDeleteAuditEntries(sql: Queryable, subjectType: string,
 export async function tryTruncateAuditLog(sql: Queryable): Promise<void> {
   await sql`truncate audit_log`;
 }
+
+/** The columns of a table with their types, in order, from information_schema rather than migration text. */
+export async function listColumns(sql: Queryable, table: string): Promise<{ name: string; type: string }[]> {
+  return sql<{ name: string; type: string }[]>`
+    select column_name as name, data_type as type from information_schema.columns
+     where table_schema = 'public' and table_name = ${table} order by ordinal_position`;
+}

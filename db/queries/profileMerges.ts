@@ -89,7 +89,6 @@ export interface MergeWrite {
  */
 export function writeMerge(tx: Queryable, w: MergeWrite) {
   const { targetProfileId: t, sourceProfileId: o, scalars: s } = w;
-  const lower = (xs: string[]) => xs.map((x) => x.toLowerCase());
   return [
     tx`
       update profiles set
@@ -98,10 +97,11 @@ export function writeMerge(tx: Queryable, w: MergeWrite) {
         profile_email = ${s.profileEmail}, recovery_email = ${s.recoveryEmail},
         points = ${w.points}, credits = ${w.credits}, updated_at = now()
       where id = ${t}`,
-    tx`delete from profile_skills where profile_id = ${t} and skill_id not in (select id from skills where lower(name) = any(${lower(w.skills)}::text[]))`,
-    tx`insert into profile_skills (profile_id, skill_id) select ${t}, id from skills where lower(name) = any(${lower(w.skills)}::text[]) on conflict do nothing`,
-    tx`delete from profile_industries where profile_id = ${t} and industry_id not in (select id from industries where lower(name) = any(${lower(w.industries)}::text[]))`,
-    tx`insert into profile_industries (profile_id, industry_id) select ${t}, id from industries where lower(name) = any(${lower(w.industries)}::text[]) on conflict do nothing`,
+    // Catalogue rows by their exact names (the snapshot's spellings): no second idea of case-folding here.
+    tx`delete from profile_skills where profile_id = ${t} and skill_id not in (select id from skills where name = any(${w.skills}::text[]))`,
+    tx`insert into profile_skills (profile_id, skill_id) select ${t}, id from skills where name = any(${w.skills}::text[]) on conflict do nothing`,
+    tx`delete from profile_industries where profile_id = ${t} and industry_id not in (select id from industries where name = any(${w.industries}::text[]))`,
+    tx`insert into profile_industries (profile_id, industry_id) select ${t}, id from industries where name = any(${w.industries}::text[]) on conflict do nothing`,
     tx`delete from achievements where profile_id = ${t} and not (achievement = any(${w.achievements}::text[]))`,
     tx`
       insert into achievements (profile_id, achievement, earned_at)

@@ -1,7 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { mergeProfile } from '../../workflows/mergeProfile';
 import { workflowIds } from '../../workflows/shared/ids';
-import type { MergeProfileInput } from '../../workflows/shared/mergeContract';
+import { MergeProfileInput } from '../../workflows/shared/mergeContract';
 import { FLOW_STEP, PROFILE_ID } from '../../workflows/shared/searchAttributes';
 
 export type MergeHandle = WorkflowHandle<typeof mergeProfile>;
@@ -21,6 +21,6 @@ export function startMergeWorkflow(temporal: Client, taskQueue: string, input: M
       { key: FLOW_STEP, value: 'awaiting_email_choice' },
     ],
     staticSummary: `Merge ${input.mergeId}: profile ${input.sourceProfileId} into ${input.targetProfileId}`,
-    args: [input],
+    args: [MergeProfileInput.parse(input)],
   });
 }

@@ -1,5 +1,5 @@
 import { listAccountsOfProfile } from '../../db/queries/accounts';
-import { codeIn } from '../helpers/mailSink';
+import { codeFromMail } from '../helpers/mailSink';
 import { createPerson } from '../helpers/people';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -25,7 +25,7 @@ test('a signed-in user merges their other profile over HTTP, reading the code fr
   const sent = await stack.http('POST', `/v1/profile/merges/${id}/code`, { token, body: { emailOptionId: started.body.emailOptions[0].id } });
   expect(sent.status).toBe(200);
   const mail = await stack.mail.waitFor((m) => m.to.includes(other.emails[0]!));
-  const verified = await stack.http('POST', `/v1/profile/merges/${id}/verification`, { token, body: { code: codeIn(mail) } });
+  const verified = await stack.http('POST', `/v1/profile/merges/${id}/verification`, { token, body: { code: codeFromMail(mail) } });
   expect(verified.status).toBe(200);
   expect(verified.body.step).toBe('awaiting_confirmation');
   expect(verified.body.preview.merged.points).toEqual({ signedIn: 10, other: 5, result: 15 });

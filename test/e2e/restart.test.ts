@@ -13,7 +13,7 @@ import { findMergeOfProfile } from '../../db/queries/profileMerges';
 import { loadProfileSnapshot } from '../../db/queries/profiles';
 import { createLogger } from '../../lib/logger';
 import { stopChild } from '../../scripts/devstack/processes';
-import { codeIn } from '../helpers/mailSink';
+import { codeFromMail } from '../helpers/mailSink';
 import { createPerson, type Person } from '../helpers/people';
 import { startTestStack, type HttpResult, type TestStack } from '../helpers/stack';
 
@@ -47,8 +47,8 @@ afterAll(async () => {
   await stack?.close();
 }, 30_000);
 
-function startWorkerProcess(): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+function startWorkerProcess(entry = 'worker/main.ts'): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -126,7 +126,7 @@ type Http = (method: string, path: string, opts?: { token?: string; body?: unkno
 async function requestCode(m: Merge, http: Http = stack.http): Promise<string> {
   const sent = await http('POST', `/v1/profile/merges/${m.id}/code`, { token: m.token, body: { emailOptionId: `account-${m.other.accountIds[0]}` } });
   expect(sent.status).toBe(200);
-  return codeIn(await stack.mail.waitFor((mail) => mail.to.includes(m.other.emails[0]!), 30_000));
+  return codeFromMail(await stack.mail.waitFor((mail) => mail.to.includes(m.other.emails[0]!), 30_000));
 }
 
 async function verify(m: Merge, code: string, http: Http = stack.http): Promise<void> {
@@ -197,6 +197,29 @@ test('a worker killed while a confirmation is pending is replaced, and the pendi
   }
   expect({ status: confirmed.status, body: confirmed.body }).toMatchObject({ status: 200, body: { outcome: 'completed' } });
   await expectAppliedExactlyOnce(m);
+}, CASE_TIMEOUT_MS);
+
+test('a worker killed between the apply\'s commit and its workflow task\'s completion: a retried confirm completes the merge', async () => {
+  // The crashing worker must be the only one polling, so that it is the one that runs the apply.
+  await Promise.all(workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).map(kill));
+  const crashing = await startWorkerProcess('test/helpers/crashingWorker.ts');
+  const m = await startMerge();
+  await verify(m, await requestCode(m));
+
+  // The apply commits, then the worker dies before the confirm Update reaches history.
+  const died = new Promise<void>((resolve) => crashing.child.once('exit', () => resolve()));
+  const first = stack.http('POST', `/v1/profile/merges/${m.id}/confirmation`, { token: m.token });
+  await died;
+  expect(await findMergeOfProfile(stack.sql, m.id, m.me.profileId)).toMatchObject({ outcome: 'completed', appliedAt: expect.any(Date) });
+  await startWorkerProcess();
+
+  // The first request may still complete, or end at the API's deadline; a client retries until 200.
+  let confirmed = await first;
+  while (confirmed.status === 503) confirmed = await stack.http('POST', `/v1/profile/merges/${m.id}/confirmation`, { token: m.token });
+  expect({ status: confirmed.status, body: confirmed.body }).toMatchObject({ status: 200, body: { step: 'completed', outcome: 'completed' } });
+  await expectAppliedExactlyOnce(m);
+  const status = await stack.http('GET', `/v1/profile/merges/${m.id}`, { token: m.token });
+  expect(status.body).toMatchObject({ step: 'completed', outcome: 'completed' });
 }, CASE_TIMEOUT_MS);
 
 test('a restarted API (new Temporal client, new database pool) continues a merge the first one started', async () => {

@@ -8,7 +8,7 @@ import { findMergeOfProfile } from '../../db/queries/profileMerges';
 import { freePort } from '../../scripts/devstack/ports';
 import { stopChild } from '../../scripts/devstack/processes';
 import { ensureTemporalCli, startTemporalDevServer } from '../../scripts/devstack/temporalCli';
-import { codeIn } from '../helpers/mailSink';
+import { codeFromMail } from '../helpers/mailSink';
 import { createPerson } from '../helpers/people';
 import { startTestStack, type HttpResult, type TestStack } from '../helpers/stack';
 
@@ -106,7 +106,7 @@ test('a merge started before the Temporal server restarts (database kept) comple
   const id = started.body.id as string;
   const sent = await s.http('POST', `/v1/profile/merges/${id}/code`, { token, body: { emailOptionId: `account-${other.accountIds[0]}` } });
   expect(sent.status).toBe(200);
-  const code = codeIn(await s.mail.waitFor((m) => m.to.includes(other.emails[0]!), 30_000));
+  const code = codeFromMail(await s.mail.waitFor((m) => m.to.includes(other.emails[0]!), 30_000));
 
   // Down: the API reports Temporal unavailable.
   const first = servers[0]!;

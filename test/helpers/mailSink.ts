@@ -58,8 +58,8 @@ export async function startMailSink() {
 }
 export type MailSink = Awaited<ReturnType<typeof startMailSink>>;
 
-/** The 6-digit code in a verification mail. */
-export function codeIn(mail: CapturedMail): string {
+/** The 6-digit code in a verification mail: the one helper every flow's tests read codes with. */
+export function codeFromMail(mail: Pick<CapturedMail, 'subject'>): string {
   const m = /verification code: (\d{6})/.exec(mail.subject);
   if (!m) throw new Error(`no code in mail "${mail.subject}"`);
   return m[1]!;

@@ -1,5 +1,5 @@
 import { checkedHttp } from './http';
-import { codeIn } from './mailSink';
+import { codeFromMail } from './mailSink';
 import { createPerson, type Person } from './people';
 import type { TestStack } from './stack';
 
@@ -19,7 +19,7 @@ export function mergeApi(stack: TestStack) {
 
   /** The code in the (only) mail sent to `address`; every test uses fresh people, so one mail each. */
   async function codeFor(address: string): Promise<string> {
-    return codeIn(await stack.mail.waitFor((m) => m.to.includes(address)));
+    return codeFromMail(await stack.mail.waitFor((m) => m.to.includes(address)));
   }
 
   /** A merge at step awaiting_code, with the code that was mailed. */

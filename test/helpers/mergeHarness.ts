@@ -12,7 +12,7 @@ import { cancelMergeUpdate, confirmMergeUpdate, mergeCodeUpdates, mergeStatusQue
 import type { ChallengePolicy } from '../../workflows/shared/codeChallenge';
 import { workflowIds } from '../../workflows/shared/ids';
 import { FLOW_STEP } from '../../workflows/shared/searchAttributes';
-import { codeIn } from './mailSink';
+import { codeFromMail } from './mailSink';
 import { createPerson, type Person } from './people';
 import { suiteStack } from './suiteStack';
 import { eventually } from './waiting';
@@ -55,7 +55,7 @@ export function mergeSuite() {
       code: (n: number) => eventually(() => {
         const mail = codeMails()[n - 1];
         if (!mail) throw new Error(`verification mail #${n} has not arrived`);
-        return codeIn(mail);
+        return codeFromMail(mail);
       }),
       codeMailCount: () => codeMails().length,
       verify: (code: string) => handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: codeHmac(stack.config.hmacSecret, workflowId, code) }] }),

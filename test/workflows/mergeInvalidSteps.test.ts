@@ -36,9 +36,10 @@ describe('invalid steps and inputs', () => {
 
   test('malformed arguments are refused by the validators without spending anything', async () => {
     const m = await startMerge();
-    await updateRejection(m.requestCode(''));
+    expect((await updateRejection(m.requestCode(''))).type).toBe(FailureType.InvalidArgument);
     await m.requestCode();
-    await updateRejection(m.handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: '123456' }] }));
+    const malformed = m.handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: '123456' }] });
+    expect((await updateRejection(malformed)).type).toBe(FailureType.InvalidArgument);
     expect(await m.status()).toMatchObject({ step: 'awaiting_code', attemptsLeft: 5, codesSent: 1 });
     await m.cancel();
   });

@@ -2,7 +2,7 @@ import { ApplicationFailure, proxyLocalActivities, setHandler, uuid4, workflowIn
 import type { createActivities } from '../../activities';
 import { CodeChallenge, hmacEquals, type ChallengePolicy, type Verdict } from '../shared/codeChallenge';
 import { FailureType } from '../shared/failures';
-import type { CodePurpose, CodeRecipient, CodeUpdates, RequestCodeArgs } from '../shared/verification';
+import { RequestCodeArgs, VerifyCodeArgs, type CodePurpose, type CodeRecipient, type CodeUpdates } from '../shared/verification';
 import { failureType, invalidArgument, invalidStep } from './failures';
 
 // The user waits on the code email inside an Update, so it is a local activity: sent by the worker that
@@ -30,7 +30,12 @@ export interface CodeFlow<S> {
   status(): S;
 }
 
-const HEX_HMAC = /^[0-9a-f]{64}$/;
+/** Parses Update arguments with their contract, refusing malformed ones as InvalidArgument. */
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw invalidArgument(r.error.message);
+  return r.data;
+}
 
 /**
  * Registers the requestCode and verifyCode Updates, their validators and their failure wrapping on the
@@ -70,8 +75,7 @@ export function registerCodeUpdates<S>(flow: CodeFlow<S>): CodeChallenge {
     },
     {
       validator: (args) => {
-        if (typeof args !== 'object' || args === null) throw invalidArgument('arguments must be an object');
-        flow.recipient(args);
+        flow.recipient(parse(RequestCodeArgs, args));
         if (!flow.canRequestCode()) throw invalidStep(flow.step(), 'send a code');
         const retryAfterMs = challenge.retryAfterMs(Date.now());
         if (retryAfterMs > 0) {
@@ -90,7 +94,7 @@ export function registerCodeUpdates<S>(flow: CodeFlow<S>): CodeChallenge {
     },
     {
       validator: (args) => {
-        if (typeof args?.codeHmac !== 'string' || !HEX_HMAC.test(args.codeHmac)) throw invalidArgument('codeHmac must be a hex HMAC');
+        parse(VerifyCodeArgs, args);
         if (!flow.canVerifyCode() || !challenge.hasCode) throw invalidStep(flow.step(), 'verify a code');
       },
     },

@@ -1,19 +1,23 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ChallengePolicy, ChallengeState } from './codeChallenge';
+import { z } from 'zod';
+import type { ChallengeState } from './codeChallenge';
 import { codeUpdates } from './verification';
 
-/** Workflow input: ids and durations only; safe to read in the Temporal UI. */
-export interface MergeProfileInput {
-  mergeId: string;
+const duration = z.number().int().nonnegative();
+
+/** Workflow input: ids and durations only; safe to read in the Temporal UI. The starter parses it. */
+export const MergeProfileInput = z.strictObject({
+  mergeId: z.uuid(),
   /** The signed-in profile, which survives. */
-  targetProfileId: string;
+  targetProfileId: z.uuid(),
   /** The other profile, which is proven by email and then removed. */
-  sourceProfileId: string;
+  sourceProfileId: z.uuid(),
   /** The signed-in account that drives the merge and receives the completion email. */
-  accountId: string;
-  ttlMs: number;
-  challenge: ChallengePolicy;
-}
+  accountId: z.uuid(),
+  ttlMs: duration,
+  challenge: z.strictObject({ codeTtlMs: duration, resendIntervalMs: duration, maxAttempts: z.number().int().positive() }),
+});
+export type MergeProfileInput = z.infer<typeof MergeProfileInput>;
 
 export const MERGE_STEPS = [
   'awaiting_email_choice',

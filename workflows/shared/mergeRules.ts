@@ -95,19 +95,25 @@ function union(signedIn: string[], other: string[]): SetOutcome {
   return { result: [...kept, ...fromOther].sort(byCodePoint), fromOther: fromOther.sort(byCodePoint) };
 }
 
+/** Points and credits are 32-bit integers in storage: a sum saturates rather than failing the apply forever. */
+const INT_MAX = 2 ** 31 - 1;
+const sum = (a: number, b: number) => Math.min(a + b, INT_MAX);
+/** A course named `constructor` or `__proto__` is a course, not an inherited property. */
+const own = (progress: Record<string, number>, course: string) => (Object.hasOwn(progress, course) ? progress[course]! : null);
+
 export function mergeProfiles(signedIn: ProfileSnapshot, other: ProfileSnapshot): MergeResult {
   const courses = [...new Set([...Object.keys(signedIn.academyProgress), ...Object.keys(other.academyProgress)])].sort();
   return {
     fields: SCALAR_FIELDS.map((f) => fieldOutcome(f, signedIn[f], other[f])),
-    points: { signedIn: signedIn.points, other: other.points, result: signedIn.points + other.points },
-    credits: { signedIn: signedIn.credits, other: other.credits, result: signedIn.credits + other.credits },
+    points: { signedIn: signedIn.points, other: other.points, result: sum(signedIn.points, other.points) },
+    credits: { signedIn: signedIn.credits, other: other.credits, result: sum(signedIn.credits, other.credits) },
     skills: union(signedIn.skills, other.skills),
     industries: union(signedIn.industries, other.industries),
     achievements: union(signedIn.achievements, other.achievements),
     certifications: union(signedIn.certifications, other.certifications),
     academyProgress: courses.map((course) => {
-      const a = signedIn.academyProgress[course] ?? null;
-      const b = other.academyProgress[course] ?? null;
+      const a = own(signedIn.academyProgress, course);
+      const b = own(other.academyProgress, course);
       const result = Math.max(a ?? 0, b ?? 0);
       return { course, signedIn: a, other: b, result, source: a !== null && a >= (b ?? 0) ? 'signedIn' : 'other' };
     }),

@@ -1,4 +1,5 @@
 import { defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
 import type { Verdict } from './codeChallenge';
 
 /**
@@ -18,19 +19,20 @@ export type CodeRecipient =
   /** An account's login email. */
   | { kind: 'account-login'; accountId: string };
 
-export interface RequestCodeArgs {
+/** The Updates' arguments, checked by the kit's validators with these schemas. */
+export const RequestCodeArgs = z.object({
   /** For flows that offer several addresses (the merge); flows with one fixed recipient ignore it. */
-  emailOptionId?: string;
-}
+  emailOptionId: z.string().min(1).max(100).optional(),
+});
+export type RequestCodeArgs = z.infer<typeof RequestCodeArgs>;
 export interface CodeSent<S> {
   codeExpiresAt: number;
   resendAvailableAt: number;
   status: S;
 }
 /** The API sends the HMAC of the typed code, never the code itself. */
-export interface VerifyCodeArgs {
-  codeHmac: string;
-}
+export const VerifyCodeArgs = z.object({ codeHmac: z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex HMAC-SHA256') });
+export type VerifyCodeArgs = z.infer<typeof VerifyCodeArgs>;
 export interface CodeVerdict<S> {
   verdict: Verdict;
   attemptsLeft: number;
