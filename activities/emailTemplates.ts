@@ -9,14 +9,29 @@ const PURPOSE_TEXT: Record<CodePurpose, string> = {
   'recovery-email': 'use this address as the recovery email of a Custodian profile',
 };
 
-export function verificationCodeMail(to: string, purpose: CodePurpose, code: string, ttlMinutes: number): Mail {
+/** A flow's "this was not you" action: the public request that takes the token, and the token. */
+export interface NotYou {
+  path: string;
+  token: string;
+}
+
+export function verificationCodeMail(to: string, purpose: CodePurpose, code: string, ttlMinutes: number, notYou?: NotYou): Mail {
+  // Short lines: the token must survive mail clients' wrapping whole.
+  const notMe = notYou
+    ? 'If this was not you, nothing changes without the code, but the request stays\n' +
+      'open until it expires. To stop it and tell us it was not you (no sign-in\n' +
+      'needed), send this rejection token:\n\n' +
+      `  ${notYou.token}\n\n` +
+      `  POST ${notYou.path}\n` +
+      '  {"token": "<the rejection token>"}\n'
+    : 'If this was not you, ignore this email: nothing changes without the code.\n';
   return {
     to,
     subject: `Your Custodian verification code: ${code}`,
     text:
       `Someone, hopefully you, asked to ${PURPOSE_TEXT[purpose]}.\n\n` +
       `Your verification code is ${code}. It is valid for ${ttlMinutes} minutes.\n\n` +
-      `If this was not you, ignore this email: nothing changes without the code.\n`,
+      notMe,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client';
+import type { DerivedKeys } from '../lib/keys';
 import type { Mailer } from '../lib/mailer';
 import { createProfileMergeActivities } from './profileMerge';
 import { createVerificationActivities } from './verification';
@@ -6,7 +7,8 @@ import { createVerificationActivities } from './verification';
 export interface ActivityDeps {
   sql: Sql;
   mailer: Mailer;
-  hmacSecret: string;
+  /** Subkeys of HMAC_SECRET (config.keys); the raw secret never reaches a worker's activities. */
+  keys: DerivedKeys;
 }
 
 /** All activities of the task queue, built once per worker around its clients. */

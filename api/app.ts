@@ -11,9 +11,11 @@ import { createAuthenticate } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
 import { RouteBuilder } from './route';
 import { healthRoutes } from './routes/health';
+import { indexRoutes } from './routes/index';
 import { mergeRoutes } from './routes/merges';
 import { sessionRoutes } from './routes/sessions';
 import { ErrorSchema } from './schemas/common';
+import { docsContentSecurityPolicy, noStore, securityHeaders } from './security';
 import { createMergeService } from '../libraries/merges/service';
 import { createSessions } from '../libraries/sessions';
 import { createSignInThrottle } from '../libraries/signInThrottle';
@@ -34,6 +36,8 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
+  app.use(securityHeaders());
+  app.use('/v1', noStore);
 
   app.use(
     pinoHttp({
@@ -56,14 +60,17 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
     scheme: 'bearer',
     description: 'A session token from POST /v1/sessions',
   });
-  const sessions = createSessions({ sql, throttle: createSignInThrottle(config.signInThrottle), sessionTtlMs: config.sessionTtlMs });
-  const codeFlows = createCodeFlows({ sql, temporal, hmacSecret: config.hmacSecret, deadlineMs: config.temporal.deadlineMs });
+  const sessions = createSessions({
+    sql, throttle: createSignInThrottle(sql, config.signInThrottle), sessionTtlMs: config.sessionTtlMs, sessionIdleSeconds: config.sessionIdleSeconds,
+  });
+  const codeFlows = createCodeFlows({ sql, temporal, keys: config.keys, deadlineMs: config.temporal.deadlineMs });
   const api = new RouteBuilder(registry, {
     authenticate: createAuthenticate(sessions),
     validateResponses: config.env !== 'production',
     bodyLimit: '16kb',
   });
 
+  indexRoutes(api, { docs: config.apiDocs });
   healthRoutes(api, { sql, temporal });
   sessionRoutes(api, sessions);
   mergeRoutes(api, createMergeService({ sql, temporal, codeFlows, settings: { taskQueue: config.temporal.taskQueue, mergeTtlMs: config.mergeTtlMs } }));
@@ -80,10 +87,13 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
     },
     servers: [{ url: '/', description: 'This API, on the host that serves this document' }],
   });
-  app.get('/openapi.json', (_req, res) => {
-    res.json(document);
-  });
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Custodian API' }));
+  // API_DOCS=false: neither is served, so both answer 404 route.not_found.
+  if (config.apiDocs) {
+    app.get('/openapi.json', (_req, res) => {
+      res.json(document);
+    });
+    app.use('/docs', docsContentSecurityPolicy(), swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Custodian API' }));
+  }
   app.use(api.router);
   app.use(api.methodNotAllowed());
   app.use(notFoundHandler);

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../lib/errors';
 import { constraintError } from '../libraries/constraints';
+import { databaseUnavailable } from '../libraries/databaseErrors';
 
 // body-parser's error types, each a client mistake.
 const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
@@ -27,7 +28,10 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 };
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const known = err instanceof AppError ? err : constraintError(err) ?? clientError(err);
+  const outage = err instanceof AppError ? undefined : databaseUnavailable(err);
+  // Logged, so operators see the cause; the client sees only a 503 it may retry.
+  if (outage) req.log?.warn({ err }, 'database unavailable');
+  const known = err instanceof AppError ? err : constraintError(err) ?? outage ?? clientError(err);
   if (!known) {
     req.log?.error({ err }, 'unhandled error');
     if (res.headersSent) return;

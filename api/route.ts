@@ -37,7 +37,12 @@ export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | un
   params?: P;
   query?: Q;
   body?: B;
-  /** Every status the handler itself can answer; the common 400/401/413/415 are added from the inputs. */
+  /**
+   * False for a route that touches neither Postgres nor Temporal (liveness, the index): it then documents
+   * no 503. Every other route gets the common 503 unless it declares its own.
+   */
+  dependencies?: false;
+  /** Every status the handler itself can answer; the common 400/401/413/415/503 are added from the inputs. */
   responses: Record<number, { description: string; schema?: ZodType; headers?: ResponseConfig['headers']; links?: ResponseConfig['links'] }>;
   handler: (ctx: Context<P, Q, B, A>) => Promise<Reply>;
 }
@@ -46,10 +51,13 @@ type AnySpec = RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | und
 
 export type Authenticate = (req: Request) => Promise<Principal>;
 
-const errorResponse = (description: string): ResponseConfig => ({
+const errorResponse = (description: string, headers?: ResponseConfig['headers']): ResponseConfig => ({
   description,
+  ...(headers ? { headers } : {}),
   content: { 'application/json': { schema: ErrorSchema } },
 });
+
+const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' as const } } };
 
 function issues(error: { issues: { path: PropertyKey[]; message: string }[] }, where: string) {
   return error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
@@ -147,6 +155,10 @@ export class RouteBuilder {
     if (spec.body) {
       responses[413] = errorResponse('The request body is too large.');
       responses[415] = errorResponse('The request body is not application/json.');
+    }
+    // Any route that reads the database can meet an outage (api/errors.ts answers database.unavailable).
+    if (spec.dependencies !== false && !spec.responses[503]) {
+      responses[503] = errorResponse('A dependency (database or workflow service) is unavailable; retry after Retry-After.', retryAfter);
     }
     for (const [status, r] of Object.entries(spec.responses)) {
       responses[Number(status)] = {

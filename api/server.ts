@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
 
   const app = createApp({ config, sql, temporal, logger });
-  const server = app.listen(config.port, () => logger.info({ port: config.port }, 'api listening'));
+  const server = app.listen(config.port, () => logger.info({ port: config.port, keyId: config.keys.keyId }, 'api listening'));
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,6 +1,6 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
-
-const DEV_HMAC_SECRET = 'dev-only-hmac-secret-change-me-in-production-0123456789';
+import { DEV_HMAC_SECRET, deriveKeys, isPlaceholderSecret } from './keys';
 
 /** Digits only: `1e3`, `0x10` or ` ` are mistakes, not numbers. */
 const int = (min: number, max: number, fallback: number) =>
@@ -13,17 +13,38 @@ const int = (min: number, max: number, fallback: number) =>
 
 const seconds = (fallback: number) => int(1, 10 * 365 * 24 * 3600, fallback);
 
-const bool = z
-  .enum(['true', 'false', '1', '0'])
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(String(fallback) as 'true' | 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+/**
+ * What Express's `trust proxy` takes, minus `true`: `false`, a hop count (`1` behind one load balancer), or
+ * a comma-separated list of addresses, CIDRs and Express's names (`loopback`, `linklocal`, `uniquelocal`).
+ * `true` would make the left-most X-Forwarded-For the client, which any caller can forge.
+ */
+const proxyEntry = (e: string) => {
+  const [ip, bits, extra] = e.trim().split('/');
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(e.trim())) return true;
+  const family = isIP(ip ?? '');
+  return family !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+};
+const trustProxy = z
+  .string()
   .default('false')
-  .transform((v) => v === 'true' || v === '1');
+  .refine((v) => v !== 'true', 'TRUST_PROXY=true would trust a forged X-Forwarded-For: give a hop count such as 1, or the proxies\' addresses')
+  .refine((v) => v === 'false' || /^\d{1,2}$/.test(v) || v.split(',').every(proxyEntry), 'must be false, a hop count, or a list of addresses and CIDRs')
+  .transform((v): false | number | string[] => (v === 'false' || v === '0' ? false : /^\d+$/.test(v) ? Number(v) : v.split(',').map((e) => e.trim())));
 
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PORT: int(0, 65535, 3000),
-    TRUST_PROXY: bool,
+    TRUST_PROXY: trustProxy,
+    // Serve /docs and /openapi.json (default); `false` turns both off (404).
+    API_DOCS: bool(true),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres:postgres@localhost:5433/custodian'),
     DATABASE_POOL_MAX: int(1, 100, 10),
     TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
@@ -32,16 +53,23 @@ const envSchema = z
     TEMPORAL_DEADLINE_SECONDS: int(1, 300, 10),
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).default('smtp://localhost:1025'),
     MAIL_FROM: z.string().min(3).default('Custodian <no-reply@custodian.test>'),
-    HMAC_SECRET: z.string().min(32, 'HMAC_SECRET must be at least 32 characters').optional(),
+    // Length first and alone (abort): one reason per value. Neither message may quote the value.
+    HMAC_SECRET: z
+      .string()
+      .min(32, { error: 'HMAC_SECRET must be at least 32 characters', abort: true })
+      .refine((v) => !isPlaceholderSecret(v), 'HMAC_SECRET is a known placeholder or too guessable; generate one with `openssl rand -hex 32`')
+      .optional(),
     SESSION_TTL_SECONDS: seconds(12 * 3600),
+    SESSION_IDLE_SECONDS: seconds(30 * 60),
     MERGE_TTL_SECONDS: seconds(24 * 3600),
     SIGNIN_MAX_FAILURES_PER_ACCOUNT: int(1, 1000, 5),
     SIGNIN_MAX_FAILURES_PER_ADDRESS: int(1, 100_000, 50),
     SIGNIN_BLOCK_SECONDS: seconds(15 * 60),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && !env.HMAC_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['HMAC_SECRET'], message: 'HMAC_SECRET is required when NODE_ENV=production' });
+    // An allowlist, not `=== 'production'`: any NODE_ENV added later is strict until someone decides otherwise.
+    if (!env.HMAC_SECRET && env.NODE_ENV !== 'development' && env.NODE_ENV !== 'test') {
+      ctx.addIssue({ code: 'custom', path: ['HMAC_SECRET'], message: 'HMAC_SECRET is required unless NODE_ENV is development or test' });
     }
   });
 
@@ -53,6 +81,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     logLevel: env.LOG_LEVEL,
     port: env.PORT,
     trustProxy: env.TRUST_PROXY,
+    apiDocs: env.API_DOCS,
     databaseUrl: env.DATABASE_URL,
     databasePoolMax: env.DATABASE_POOL_MAX,
     temporal: {
@@ -64,8 +93,11 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
-    hmacSecret: env.HMAC_SECRET ?? DEV_HMAC_SECRET,
+    // Subkeys derived once here; the raw secret goes no further (lib/keys.ts). Nothing is printed
+    // about the development fallback: config stays silent, and the key id tells which secret is in use.
+    keys: deriveKeys(env.HMAC_SECRET ?? DEV_HMAC_SECRET),
     sessionTtlMs: env.SESSION_TTL_SECONDS * 1000,
+    sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
     mergeTtlMs: env.MERGE_TTL_SECONDS * 1000,
     signInThrottle: {
       maxFailuresPerAccount: env.SIGNIN_MAX_FAILURES_PER_ACCOUNT,

@@ -10,6 +10,7 @@ export function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-export function hmacHex(secret: string, message: string): string {
-  return createHmac('sha256', secret).update(message).digest('hex');
+/** `key` is a purpose subkey from lib/keys.ts, never the raw HMAC_SECRET. */
+export function hmacHex(key: string | Buffer, message: string): string {
+  return createHmac('sha256', key).update(message).digest('hex');
 }

@@ -8,8 +8,14 @@ import { hash, verify } from '@node-rs/argon2';
  */
 export const ARGON2_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * NIST SP 800-63B §5.1.1.2: passwords are Unicode-normalised (NFKC) before hashing, so the same password
+ * typed on another keyboard or OS (composed `é` or `e` + combining accent, full-width digits) matches.
+ */
+const normalise = (password: string) => password.normalize('NFKC');
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_PARAMS);
+  return hash(normalise(password), ARGON2_PARAMS);
 }
 
 /** True when a stored PHC string used other parameters than today's, so sign-in can upgrade it. */
@@ -21,15 +27,19 @@ export function needsRehash(phc: string): boolean {
 let dummyHash: Promise<string> | undefined;
 
 /**
- * Verifies a password. With no stored hash (unknown email, SSO-only account) it still runs one full
- * argon2 verification, so a wrong password and an unknown email take the same time.
+ * Verifies a password: its NFKC form, then (for hashes made before normalisation) the form as typed, which
+ * is then upgraded. With no stored hash (unknown email, SSO-only account) it runs the same verifications
+ * against a dummy hash, so a wrong password and an unknown email take the same time.
  */
 export async function verifyPassword(storedHash: string | null | undefined, password: string): Promise<{ ok: boolean; needsRehash: boolean }> {
-  if (!storedHash) {
-    dummyHash ??= hashPassword('timing-equaliser');
-    await verify(await dummyHash, password).catch(() => false);
-    return { ok: false, needsRehash: false };
+  const forms = normalise(password) === password ? [password] : [normalise(password), password];
+  dummyHash ??= hashPassword('timing-equaliser');
+  const against = storedHash ?? (await dummyHash);
+  for (const [i, form] of forms.entries()) {
+    if (await verify(against, form).catch(() => false)) {
+      if (!storedHash) break;
+      return { ok: true, needsRehash: i > 0 || needsRehash(storedHash) };
+    }
   }
-  const ok = await verify(storedHash, password).catch(() => false);
-  return { ok, needsRehash: ok && needsRehash(storedHash) };
+  return { ok: false, needsRehash: false };
 }

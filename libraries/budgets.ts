@@ -1,16 +1,18 @@
-import type { Queryable } from '../db/client';
-import { peekBudget, refundBudget, spendBudget } from '../db/queries/attemptBudgets';
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Sql } from '../db/client';
+import { RATE_LIMIT_TABLE, rateLimitStore } from '../db/rateLimitStore';
 
 /**
- * Every durable budget, in one table of numbers (README "Security"). They live in Postgres, so neither a
- * restarted flow nor a restarted process refills them, and every API process shares them.
+ * Every durable budget of codes and flows, in one table of numbers (README "Security"). They live in
+ * Postgres, so neither a restarted flow nor a restarted process refills them, and every API process
+ * shares them.
  */
 export const BUDGETS = {
   /** Wrong codes against one subject (a source profile, an address, an account), across all its flows. */
   codeProofsPerSubject: { limit: 10, windowSeconds: 24 * 3600 },
   /** Wrong codes by one signed-in account, whatever subject it aims at. */
   codeProofsPerActor: { limit: 30, windowSeconds: 24 * 3600 },
-  /** Codes sent to one address. */
+  /** Codes sent to one address (keyed by the address's HMAC). */
   codesPerAddress: { limit: 10, windowSeconds: 24 * 3600 },
   /** Merges one account may start. */
   mergeStartsPerActor: { limit: 20, windowSeconds: 24 * 3600 },
@@ -22,21 +24,44 @@ export interface Spent {
   retryAfterMs: number;
 }
 
-/** `subject` is an id or an HMAC, never an address: keys are stored and may be read by operators. */
-const keyOf = (name: BudgetName, subject: string) => `${name}:${subject}`;
-
-export async function spend(sql: Queryable, name: BudgetName, subject: string): Promise<Spent> {
-  const { limit, windowSeconds } = BUDGETS[name];
-  const r = await spendBudget(sql, keyOf(name, subject), limit, windowSeconds);
-  return { allowed: r.allowed, retryAfterMs: Math.max(0, r.resetsAt.getTime() - Date.now()) };
+/** A durable limiter of `points` per `windowSeconds`, counted in Postgres by rate-limiter-flexible. */
+export function durableLimiter(sql: Sql, name: string, points: number, windowSeconds: number, blockSeconds = 0): RateLimiterPostgres {
+  return new RateLimiterPostgres({
+    storeClient: rateLimitStore(sql),
+    storeType: 'client',
+    tableName: RATE_LIMIT_TABLE,
+    tableCreated: true, // by the migration
+    clearExpiredByTimeout: false, // expired rows are reset in place by the next upsert
+    keyPrefix: name,
+    points,
+    duration: windowSeconds,
+    // Past the limit, a block of its own length rather than the rest of the window.
+    blockDuration: blockSeconds,
+  });
 }
 
-export async function refund(sql: Queryable, name: BudgetName, subject: string): Promise<void> {
-  await refundBudget(sql, keyOf(name, subject));
+/** Spends one point: consumption is one atomic upsert, so concurrent callers never exceed the limit. */
+export async function consume(limiter: RateLimiterPostgres, key: string): Promise<Spent> {
+  try {
+    await limiter.consume(key);
+    return { allowed: true, retryAfterMs: 0 };
+  } catch (res) {
+    if (res instanceof RateLimiterRes) return { allowed: false, retryAfterMs: res.msBeforeNext };
+    throw res;
+  }
 }
 
-export async function remaining(sql: Queryable, name: BudgetName, subject: string): Promise<Spent & { left: number }> {
-  const { limit, windowSeconds } = BUDGETS[name];
-  const r = await peekBudget(sql, keyOf(name, subject), limit, windowSeconds);
-  return { allowed: r.allowed, left: Math.max(0, limit - r.used), retryAfterMs: Math.max(0, r.resetsAt.getTime() - Date.now()) };
+/** The named budgets over one pool; `subject` is an id or an HMAC, never an address. */
+export function createBudgets(sql: Sql) {
+  const limiters = Object.fromEntries(
+    Object.entries(BUDGETS).map(([name, b]) => [name, durableLimiter(sql, name, b.limit, b.windowSeconds)]),
+  ) as Record<BudgetName, RateLimiterPostgres>;
+  return {
+    spend: (name: BudgetName, subject: string) => consume(limiters[name], subject),
+    /** Gives one point back (a right code refunds the point it reserved). */
+    refund: async (name: BudgetName, subject: string) => {
+      await limiters[name].reward(subject, 1);
+    },
+  };
 }
+export type Budgets = ReturnType<typeof createBudgets>;

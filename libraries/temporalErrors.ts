@@ -52,6 +52,8 @@ export function updateError(err: unknown, flow: FlowErrors): AppError | undefine
       return retryLater(429, 'verification_code.resend_too_soon', 'A code was sent recently; wait before asking again', Number(cause.details?.[0] ?? 60_000));
     case FailureType.UnknownRecipient:
       return new AppError(422, flow.unknownRecipient, 'This recipient does not exist for this flow');
+    case FailureType.CodeQuotaExhausted:
+      return retryLater(429, 'verification_code.too_many_codes', 'Too many codes were sent to this address recently; try again later', Number(cause.details?.[0] ?? 3_600_000));
     case FailureType.MailUnavailable:
       return retryLater(503, 'mail.unavailable', 'The code could not be sent; try again shortly', 30_000);
     default:

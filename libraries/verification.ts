@@ -2,9 +2,11 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Sql } from '../db/client';
 import { appendAudit } from '../db/queries/audit';
 import { AppError, retryLater } from '../lib/errors';
+import type { DerivedKeys } from '../lib/keys';
 import { codeHmac } from '../lib/verificationCode';
-import type { CodeUpdates, RequestCodeArgs } from '../workflows/shared/verification';
-import { refund, spend, type BudgetName } from './budgets';
+import type { CodeRejection, CodeUpdates, RequestCodeArgs } from '../workflows/shared/verification';
+import { createBudgets, type BudgetName } from './budgets';
+import { rejectionTokenMatches } from './rejections';
 import { temporalUnavailable, updateError, type FlowErrors } from './temporalErrors';
 
 const VERDICT_ERRORS = {
@@ -27,7 +29,12 @@ export interface Proof {
  * typed codes, deadlines, durable budgets, audit entries and the `verification_code.*` answers are the
  * same for all of them.
  */
-export function createCodeFlows({ sql, temporal, hmacSecret, deadlineMs }: { sql: Sql; temporal: Client; hmacSecret: string; deadlineMs: number }) {
+export function createCodeFlows(
+  // Only the `codeHmac` and `rejectionToken` subkeys: the API checks typed codes and "not you" tokens, it never derives a code.
+  { sql, temporal, keys, deadlineMs }: { sql: Sql; temporal: Client; keys: Pick<DerivedKeys, 'codeHmac' | 'rejectionToken'>; deadlineMs: number },
+) {
+  const budgets = createBudgets(sql);
+
   /** Runs one Temporal call under a deadline; outages become 503 or 429, anything else is rethrown. */
   async function call<T>(run: () => Promise<T>): Promise<T> {
     try {
@@ -51,7 +58,7 @@ export function createCodeFlows({ sql, temporal, hmacSecret, deadlineMs }: { sql
     if (p.actorAccountId) charges.push(['codeProofsPerActor', p.actorAccountId]);
     const spent: BudgetName[] = [];
     for (const [name, subject] of charges) {
-      const r = await spend(sql, name, subject);
+      const r = await budgets.spend(name, subject);
       if (!r.allowed) {
         await refundProof(p, spent);
         await appendAudit(sql, {
@@ -66,12 +73,16 @@ export function createCodeFlows({ sql, temporal, hmacSecret, deadlineMs }: { sql
   }
 
   async function refundProof(p: Proof, spent: BudgetName[]): Promise<void> {
-    for (const name of spent) await refund(sql, name, name === 'codeProofsPerActor' ? p.actorAccountId! : `${p.subjectType}:${p.subjectId}`);
+    for (const name of spent) await budgets.refund(name, name === 'codeProofsPerActor' ? p.actorAccountId! : `${p.subjectType}:${p.subjectId}`);
   }
 
   return {
+    budgets,
     call,
     update,
+
+    /** Whether `token` is the "this was not you" token the code emails of `rejection` carry (constant time). */
+    rejectionMatches: (rejection: CodeRejection, token: string) => rejectionTokenMatches(keys.rejectionToken, rejection, token),
 
     async requestCode<S>(handle: WorkflowHandle, updates: CodeUpdates<S>, args: RequestCodeArgs, flow: FlowErrors) {
       return update(flow, () => handle.executeUpdate(updates.requestCode, { args: [args] }));
@@ -86,7 +97,7 @@ export function createCodeFlows({ sql, temporal, hmacSecret, deadlineMs }: { sql
       const spent = await spendProof(proof);
       let r;
       try {
-        r = await update(flow, () => handle.executeUpdate(updates.verifyCode, { args: [{ codeHmac: codeHmac(hmacSecret, handle.workflowId, code) }] }));
+        r = await update(flow, () => handle.executeUpdate(updates.verifyCode, { args: [{ codeHmac: codeHmac(keys.codeHmac, handle.workflowId, code) }] }));
       } catch (err) {
         await refundProof(proof, spent);
         throw err;

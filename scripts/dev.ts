@@ -8,7 +8,7 @@ import { DEMO, seedDemo } from '../db/queries/demo';
 import { loadConfigOrExit } from '../lib/config';
 import { hashPassword } from '../lib/passwords';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './devstack/embeddedPostgres';
-import { isListening, waitFor } from './devstack/ports';
+import { ensurePortsFree, isListening, waitFor } from './devstack/ports';
 import { prefixLines, spawnNode, stopChild } from './devstack/processes';
 import { registerSearchAttributes } from './devstack/searchAttributes';
 import { ensureTemporalCli, startTemporalDevServer } from './devstack/temporalCli';
@@ -51,6 +51,13 @@ async function main(): Promise<void> {
     const urls: string[] = [];
     fs.mkdirSync(DATA, { recursive: true });
     await leftovers.reap(say);
+    // A port already taken (a MailDev from another checkout, say) would silently serve this stack.
+    await ensurePortsFree([
+      ...(env.DATABASE_URL ? [] : [{ name: 'embedded Postgres', port: PORTS.postgres }]),
+      ...(env.TEMPORAL_ADDRESS ? [] : [{ name: 'Temporal dev server', port: PORTS.temporal }, { name: 'Temporal UI', port: PORTS.temporalUi }]),
+      ...(env.SMTP_URL ? [] : [{ name: 'MailDev SMTP', port: PORTS.smtp }, { name: 'MailDev inbox', port: PORTS.inbox }]),
+      { name: 'API', port: loadConfigOrExit(env).port },
+    ]);
     if (!env.DATABASE_URL) {
       say(`starting embedded Postgres on port ${PORTS.postgres} (data in .data/postgres)`);
       const pg: EmbeddedPostgresHandle = await startEmbeddedPostgres({ dataDir: path.join(DATA, 'postgres'), port: PORTS.postgres });

@@ -26,9 +26,10 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       sql,
       mailer,
-      hmacSecret: config.hmacSecret,
+      keys: config.keys,
     });
-    log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
+    // keyId (not secret) lets operators check the api and the workers run with the same HMAC_SECRET.
+    log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, keyId: config.keys.keyId }, 'worker started');
     // Runs until SIGINT/SIGTERM, which the SDK turns into a graceful shutdown.
     await worker.run();
     log.info('worker stopped');

@@ -71,6 +71,8 @@ export async function mergeProfile(input: MergeProfileInput): Promise<{ outcome:
       if (typeof emailOptionId !== 'string' || emailOptionId.length === 0) throw invalidArgument('emailOptionId is required');
       return { kind: 'profile-email-option', profileId: input.sourceProfileId, emailOptionId };
     },
+    // The email lets the source profile's owner stop a merge they did not start.
+    rejection: { kind: 'profile-merge', mergeId: input.mergeId },
     onCodeSent: () => {
       if (step === 'awaiting_email_choice') moveTo('awaiting_code');
     },

@@ -3,14 +3,17 @@ import { DEFAULT_CHALLENGE_POLICY as POLICY } from '../../workflows/shared/codeC
 import { CODE_DIGITS } from '../../lib/verificationCode';
 import type { RouteBuilder } from '../route';
 import { ErrorSchema, IdParams } from '../schemas/common';
-import { CodeSent, MergeStarted, MergeView, RequestCode, StartMerge, VerifyCode } from '../schemas/merges';
+import {
+  CodeSent, ListMergesQuery, MergeList, MergeRejection, MergeStarted, MergeView, RejectMerge, RequestCode, StartMerge, VerifyCode,
+} from '../schemas/merges';
 import { VerificationError } from '../schemas/verification';
 
 const TAGS = ['Profile merge'];
 const notFound = { description: 'No merge with this id was started by you', schema: ErrorSchema };
+const notFoundOrNotAimedAtYou = { description: 'No merge with this id was started by you or aims at your profile', schema: ErrorSchema };
 const conflict = { description: 'Not possible at the merge\'s current step, or the merge is closed', schema: ErrorSchema };
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' as const } } };
-const unavailable = { description: 'Temporal cannot be reached right now; retry after the given seconds', schema: ErrorSchema, headers: retryAfter };
+const unavailable = { description: 'The database or Temporal cannot be reached right now; retry after the given seconds', schema: ErrorSchema, headers: retryAfter };
 const busy = { description: 'The workflow service is busy; retry after the given seconds', schema: ErrorSchema, headers: retryAfter };
 const minutes = (ms: number) => `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
 const tooMany = { description: 'Too many wrong codes against this profile or by you recently', schema: ErrorSchema, headers: retryAfter };
@@ -46,6 +49,17 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
+    operationId: 'listMerges', method: 'get', path: '/v1/profile/merges', tags: TAGS, auth: true,
+    summary: 'The merges you started, or (role=source) the merges that aim at your profile',
+    description:
+      'Newest first, from the merge records: ids, dates and outcomes, never the other profile. With `role=source` the owner of a ' +
+      'profile someone else is trying to merge away sees those merges, and may cancel an open one with DELETE.',
+    query: ListMergesQuery,
+    responses: { 200: { description: 'The merges', schema: MergeList } },
+    handler: async ({ query, auth }) => ({ status: 200, body: await merges.list(auth, query.role) }),
+  });
+
+  api.route({
     operationId: 'getMerge', method: 'get', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
     summary: 'The merge\'s step, expiry, attempts left, preview (once verified) and outcome',
     params: IdParams,
@@ -70,7 +84,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
       409: conflict,
       422: { description: 'Unknown email option', schema: ErrorSchema },
       429: { description: `A code was sent less than ${minutes(POLICY.resendIntervalMs)} ago`, schema: ErrorSchema, headers: retryAfter },
-      503: { description: 'The mail server or Temporal is unavailable', schema: ErrorSchema, headers: retryAfter },
+      503: { description: 'The mail server, the database or Temporal is unavailable', schema: ErrorSchema, headers: retryAfter },
     },
     handler: async ({ params, body, auth }) => ({ status: 200, body: await merges.requestCode(auth, params.id, body.emailOptionId) }),
   });
@@ -103,8 +117,27 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   api.route({
     operationId: 'cancelMerge', method: 'delete', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
     summary: 'Cancel the merge at any step before confirmation',
+    description: 'Its starter may cancel it, and so may the owner of the profile it aims at (see `GET /v1/profile/merges?role=source`).',
     params: IdParams,
-    responses: { 200: { description: 'Cancelled', schema: MergeView }, 404: notFound, 409: conflict, 429: busy, 503: unavailable },
+    responses: { 200: { description: 'Cancelled', schema: MergeView }, 404: notFoundOrNotAimedAtYou, 409: conflict, 429: busy, 503: unavailable },
     handler: async ({ params, auth }) => ({ status: 200, body: await merges.cancel(auth, params.id) }),
+  });
+
+  api.route({
+    operationId: 'rejectMerge', method: 'post', path: '/v1/profile/merges/:id/rejection', tags: TAGS, auth: false,
+    summary: '"This was not me": cancel a merge with the rejection token from its code email',
+    description:
+      'For the owner of the profile a merge aims at, without signing in. A valid token cancels the merge and records the ' +
+      'rejection; for a merge that has already ended it answers the outcome. A wrong token and an unknown merge get the same 404.',
+    params: IdParams,
+    body: RejectMerge,
+    responses: {
+      200: { description: 'Cancelled, or already ended with this outcome', schema: MergeRejection },
+      404: { description: 'No merge with this id and token', schema: ErrorSchema },
+      409: { description: 'The merge is being applied right now', schema: ErrorSchema },
+      429: busy,
+      503: unavailable,
+    },
+    handler: async ({ params, body }) => ({ status: 200, body: await merges.reject(params.id, body.token) }),
   });
 }

@@ -46,4 +46,14 @@ export function sessionRoutes(api: RouteBuilder, sessions: Sessions): void {
       return { status: 204 };
     },
   });
+
+  api.route({
+    operationId: 'signOutEverywhere', method: 'delete', path: '/v1/sessions', tags: ['Sessions'], auth: true,
+    summary: 'Sign out everywhere: revoke every session of the signed-in account, this one included',
+    responses: { 204: { description: 'Every session of the account ended' } },
+    handler: async ({ auth }) => {
+      await sessions.signOutEverywhere(auth);
+      return { status: 204 };
+    },
+  });
 }

@@ -1,3 +1,4 @@
+import { MERGE_LIST_LIMIT } from '../../libraries/merges/service';
 import { MERGE_STEPS } from '../../workflows/shared/mergeContract';
 import { SCALAR_FIELDS } from '../../workflows/shared/mergeRules';
 import { email, isoDate, text, uuid } from './common';
@@ -61,10 +62,51 @@ export const MergeStarted = z
     id: uuid,
     step: z.enum(MERGE_STEPS),
     expiresAt: isoDate,
-    emailOptions: z.array(z.object({ id: z.string(), masked: z.string().openapi({ example: 'a***@demo.custodian.test' }) })),
+    emailOptions: z.array(z.object({ id: z.string(), masked: z.string().openapi({
+      description: 'The first character and the last label of the domain, no more',
+      example: 'a•••@•••.test',
+    }) })),
   })
   .openapi('MergeStarted');
 
 export const CodeSent = z
   .object({ step: z.enum(MERGE_STEPS), codeExpiresAt: isoDate, resendAvailableAt: isoDate })
   .openapi('MergeCodeSent');
+
+const OUTCOMES = ['completed', 'cancelled', 'expired', 'failed'] as const;
+
+export const ListMergesQuery = z.object({
+  role: z
+    .enum(['target', 'source'])
+    .default('target')
+    .openapi({
+      param: { name: 'role', in: 'query' },
+      description: '`target`: merges you started (the default); `source`: merges that aim at your profile, which you may cancel',
+    }),
+});
+
+export const MergeSummary = z
+  .object({
+    id: uuid,
+    role: z.enum(['target', 'source']).openapi({ description: 'Whether your profile started the merge or is the one it would remove' }),
+    open: z.boolean(),
+    outcome: z.enum(OUTCOMES).nullable(),
+    startedAt: isoDate,
+    expiresAt: isoDate,
+    closedAt: isoDate.nullable(),
+  })
+  .openapi('MergeSummary');
+
+export const MergeList = z
+  .object({ merges: z.array(MergeSummary).openapi({ description: `Newest first, at most ${MERGE_LIST_LIMIT}` }) })
+  .openapi('MergeList');
+
+export const RejectMerge = z
+  .object({
+    token: text(200).min(1).openapi({ description: 'The rejection token from the verification-code email', example: '3f1c…' }),
+  })
+  .openapi('RejectMerge');
+
+export const MergeRejection = z
+  .object({ id: uuid, outcome: z.enum(OUTCOMES) })
+  .openapi('MergeRejection', { description: 'The merge is cancelled, or had already ended with this outcome.' });

@@ -17,10 +17,13 @@ create table pending_addresses (
 create index pending_addresses__expires_at__idx on pending_addresses (expires_at);
 
 -- Durable budgets for guessable secrets and for what may be abused by repetition (codes sent, flows
--- started, failed sign-ins): one fixed window per key, counted atomically, so a restarted flow or process
--- never refills a budget. Keys are `<budget>:<subject id or HMAC>`, never an address.
-create table attempt_budgets (
-  key           text primary key,
-  used          integer not null,
-  window_start  timestamptz not null
+-- started, failed sign-ins), kept by rate-limiter-flexible's RateLimiterPostgres (its own table layout:
+-- the key, the points used in the current window, the window's end in epoch milliseconds). Counting is
+-- one atomic upsert, so a restarted flow or process never refills a budget, and every API process shares
+-- it. Keys are `<budget>:<subject id or HMAC>`, never an address.
+create table rate_limits (
+  key     varchar(255) primary key,
+  points  integer not null default 0,
+  expire  bigint
 );
+create index rate_limits__expire__idx on rate_limits (expire);

@@ -18,6 +18,12 @@ export async function claimEmail(sql: Queryable, key: string, template: string, 
   return existing?.sentAt ? 'already-sent' : 'in-flight';
 }
 
+/** Whether any attempt was ever made for this key (a row exists, sent or not). */
+export async function emailAttempted(sql: Queryable, key: string): Promise<boolean> {
+  const [row] = await sql`select 1 from email_outbox where idempotency_key = ${key}`;
+  return row !== undefined;
+}
+
 export async function markEmailSent(sql: Queryable, key: string): Promise<void> {
   await sql`update email_outbox set sent_at = now() where idempotency_key = ${key} and sent_at is null`;
 }

@@ -37,6 +37,31 @@ export async function findMergeOfProfile(sql: Queryable, id: string, targetProfi
   return row;
 }
 
+/** A merge by id alone, for the source profile's owner proving it with a rejection token. */
+export async function findMerge(sql: Queryable, id: string): Promise<MergeRecord | undefined> {
+  const [row] = await sql<MergeRecord[]>`select * from profile_merges where id = ${id}`;
+  return row;
+}
+
+export type MergeRole = 'target' | 'source';
+
+/** A merge as seen by either of its profiles: the one that started it (target) or the one it aims at (source). */
+export async function findMergeTouchingProfile(
+  sql: Queryable, id: string, profileId: string,
+): Promise<(MergeRecord & { role: MergeRole }) | undefined> {
+  const [row] = await sql<(MergeRecord & { role: MergeRole })[]>`
+    select *, case when target_profile_id = ${profileId} then 'target' else 'source' end as role
+      from profile_merges where id = ${id} and (target_profile_id = ${profileId} or source_profile_id = ${profileId})`;
+  return row;
+}
+
+/** The newest merges a profile started (`target`) or that aim at it (`source`). */
+export async function listMergesOfProfile(sql: Queryable, profileId: string, role: MergeRole, limit: number): Promise<MergeRecord[]> {
+  const column = role === 'target' ? sql`target_profile_id` : sql`source_profile_id`;
+  return sql<MergeRecord[]>`
+    select * from profile_merges where ${column} = ${profileId} order by created_at desc, id limit ${limit}`;
+}
+
 export async function findOpenMergesTouching(sql: Queryable, profileIds: string[]): Promise<MergeRecord[]> {
   return sql<MergeRecord[]>`
     select * from profile_merges

@@ -3,6 +3,7 @@ import { RuleViolation } from '../../db/errors';
 import { appendAudit } from '../../db/queries/audit';
 import { loadProfileSnapshots } from '../../db/queries/profiles';
 import { lockMergeRecord, writeMerge } from '../../db/queries/profileMerges';
+import { revokeAccountSessions } from '../../db/queries/sessions';
 import { mergeProfiles, mergedScalars } from '../../workflows/shared/mergeRules';
 
 export interface ApplyResult {
@@ -47,6 +48,8 @@ export async function applyMerge(sql: Sql, mergeId: string, actorAccountId: stri
         academy: r.academyProgress.map((a) => ({ course: a.course, percent: a.result })),
         movedAccountIds: r.movedAccountIds,
       }),
+      // A moved account now opens another profile: its sessions were issued for the old one.
+      revokeAccountSessions(tx, r.movedAccountIds),
       appendAudit(tx, {
         actorAccountId,
         action: 'profile.merged',

@@ -5,7 +5,8 @@ import { findAccountByEmail } from '../../db/queries/accounts';
 import { appendAudit } from '../../db/queries/audit';
 import { listEmailOptions } from '../../db/queries/profiles';
 import {
-  closeMergeRecord, findMergeOfProfile, findOpenMergesTouching, openMergeRecord, type MergeRecord,
+  closeMergeRecord, findMerge, findMergeOfProfile, findMergeTouchingProfile, findOpenMergesTouching, listMergesOfProfile,
+  openMergeRecord, type MergeRecord, type MergeRole,
 } from '../../db/queries/profileMerges';
 import { violatedConstraint } from '../../db/errors';
 import { AppError, notFound, retryLater } from '../../lib/errors';
@@ -13,9 +14,8 @@ import { maskEmail } from '../../lib/mask';
 import { DEFAULT_CHALLENGE_POLICY } from '../../workflows/shared/codeChallenge';
 import { updateIds, workflowIds } from '../../workflows/shared/ids';
 import {
-  cancelMergeUpdate, confirmMergeUpdate, isTerminal, mergeCodeUpdates, mergeStatusQuery, type MergeStatus,
+  cancelMergeUpdate, confirmMergeUpdate, isTerminal, mergeCodeUpdates, mergeStatusQuery, type MergeOutcome, type MergeStatus,
 } from '../../workflows/shared/mergeContract';
-import { spend } from '../budgets';
 import type { Principal } from '../principal';
 import type { FlowErrors } from '../temporalErrors';
 import type { CodeFlows } from '../verification';
@@ -29,6 +29,9 @@ export interface MergeSettings {
   mergeTtlMs: number;
 }
 
+/** How many merges a listing shows, newest first. */
+export const MERGE_LIST_LIMIT = 50;
+
 /**
  * The profile merge as the API offers it (User Settings §2.1–2.3). The record in `profile_merges` is
  * written here when a merge opens (and closed here when its workflow could never start); every later
@@ -39,6 +42,13 @@ export function createMergeService({ sql, temporal, codeFlows, settings }: { sql
 
   async function record(auth: Principal, id: string): Promise<MergeRecord> {
     const rec = await findMergeOfProfile(sql, id, auth.profileId);
+    if (!rec) throw notFound('merge.not_found', 'No such merge');
+    return rec;
+  }
+
+  /** A merge I started, or one aimed at my profile (whose owner may list and cancel it); anyone else's is 404. */
+  async function touching(auth: Principal, id: string): Promise<MergeRecord & { role: MergeRole }> {
+    const rec = await findMergeTouchingProfile(sql, id, auth.profileId);
     if (!rec) throw notFound('merge.not_found', 'No such merge');
     return rec;
   }
@@ -102,28 +112,58 @@ export function createMergeService({ sql, temporal, codeFlows, settings }: { sql
     };
   }
 
-  /** Confirm and cancel go to the run while it is open; once it has closed, the record answers. */
+  /**
+   * Confirm and cancel go to the run while it is open; once it has closed, the record answers. Only the
+   * merge's starter confirms; the source profile's owner may cancel too.
+   */
   async function finish(auth: Principal, id: string, action: 'confirm' | 'cancel') {
-    const rec = await record(auth, id);
+    const find = action === 'cancel' ? touching : async (a: Principal, i: string) => ({ ...(await record(a, i)), role: 'target' as const });
+    const rec = await find(auth, id);
     const definition = action === 'confirm' ? confirmMergeUpdate : cancelMergeUpdate;
     try {
       const r = await codeFlows.update(flowErrors(rec), () => handleOf(rec).executeUpdate(definition, { updateId: updateIds[action] }));
       if (action === 'confirm' && r.step !== 'completed') {
         throw new AppError(409, 'merge.apply_failed', 'The merge could not be applied; the profiles changed meanwhile');
       }
+      if (action === 'cancel') {
+        // A security event: who stopped a merge, and from which side.
+        await appendAudit(sql, {
+          actorAccountId: auth.accountId, action: 'merge.cancelled', subjectType: 'profile', subjectId: rec.sourceProfileId,
+          details: { mergeId: rec.id, by: rec.role },
+        });
+      }
       return view({ ...rec, closedAt: null, outcome: r.step === 'completed' || r.step === 'cancelled' ? r.step : null }, r.status);
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'merge.closed')) throw err;
-      const now = await record(auth, id);
+      const now = await find(auth, id);
       // Repeating a confirmation that was applied is answered, not refused: nothing is applied twice.
       if (action === 'confirm' && now.outcome === 'completed') return view(now);
       throw flowErrors(now).closed();
     }
   }
 
+  /** Cancels the run of a rejected merge, or answers the outcome of a closed one. */
+  async function rejectRun(rec: MergeRecord): Promise<MergeOutcome> {
+    if (rec.closedAt) return rec.outcome ?? 'failed';
+    try {
+      const r = await codeFlows.update(flowErrors(rec), () => handleOf(rec).executeUpdate(cancelMergeUpdate, { updateId: updateIds.cancel }));
+      return isTerminal(r.step) ? r.step : 'cancelled';
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'merge.invalid_step') {
+        // Ended a moment ago (expired, failed) and still closing: that outcome is the answer. Applying: 409.
+        const s = await codeFlows.call(() => handleOf(rec).query(mergeStatusQuery)).catch(() => undefined);
+        if (s && isTerminal(s.step)) return s.step;
+      }
+      if (!(err instanceof AppError && err.code === 'merge.closed')) throw err;
+      // The run is gone. Its record is closed already, unless the run never started or was terminated:
+      // then nothing else will close it, and its owner has just asked for it to go.
+      return (await closeMergeRecord(sql, rec.id, 'cancelled')) ?? 'failed';
+    }
+  }
+
   return {
     async start(auth: Principal, email: string) {
-      const budget = await spend(sql, 'mergeStartsPerActor', auth.accountId);
+      const budget = await codeFlows.budgets.spend('mergeStartsPerActor', auth.accountId);
       if (!budget.allowed) throw retryLater(429, 'merge.too_many_starts', 'Too many merges started recently; try again later', budget.retryAfterMs);
       const other = await findAccountByEmail(sql, email);
       if (!other) throw new AppError(404, 'merge.unknown_account', 'No account has this email');
@@ -186,6 +226,51 @@ export function createMergeService({ sql, temporal, codeFlows, settings }: { sql
 
     confirm: (auth: Principal, id: string) => finish(auth, id, 'confirm'),
     cancel: (auth: Principal, id: string) => finish(auth, id, 'cancel'),
+
+    /**
+     * The merges I started (`target`) or that aim at my profile (`source`), newest first, as their records
+     * say: ids, dates and outcomes, never the other profile.
+     */
+    async list(auth: Principal, role: MergeRole) {
+      const recs = await listMergesOfProfile(sql, auth.profileId, role, MERGE_LIST_LIMIT);
+      return {
+        merges: recs.map((r) => ({
+          id: r.id,
+          role,
+          open: r.closedAt === null,
+          outcome: r.outcome,
+          startedAt: r.createdAt.toISOString(),
+          expiresAt: iso(r.createdAt.getTime() + settings.mergeTtlMs)!,
+          closedAt: r.closedAt ? r.closedAt.toISOString() : null,
+        })),
+      };
+    },
+
+    /**
+     * "This was not you": the source profile's owner, not signed in, stops a merge with the token its code
+     * emails carry. A wrong token and an unknown merge get the same 404, and the token is checked before
+     * the database is asked, so the answer says nothing about which merges exist. A valid token cancels an
+     * open run (the cancel Update, so a user's cancel and a rejection join each other); for a closed one it
+     * answers the outcome. Every use of a valid token is audited, whatever it achieved.
+     */
+    async reject(id: string, token: string): Promise<{ id: string; outcome: MergeOutcome }> {
+      const rec = codeFlows.rejectionMatches({ kind: 'profile-merge', mergeId: id }, token) ? await findMerge(sql, id) : undefined;
+      if (!rec) throw notFound('merge.not_found', 'No such merge');
+      let result = 'error';
+      try {
+        const outcome = await rejectRun(rec);
+        result = outcome;
+        return { id: rec.id, outcome };
+      } catch (err) {
+        if (err instanceof AppError) result = err.code;
+        throw err;
+      } finally {
+        await appendAudit(sql, {
+          actorAccountId: null, action: 'merge.rejected_by_source', subjectType: 'profile', subjectId: rec.sourceProfileId,
+          details: { mergeId: rec.id, result },
+        });
+      }
+    },
   };
 }
 export type MergeService = ReturnType<typeof createMergeService>;

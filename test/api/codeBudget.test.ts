@@ -93,3 +93,22 @@ test('a right code gives its point back: verifying does not spend the budget', a
   const audit = await listAuditForSubject(stack.sql, 'profile', other.profileId);
   expect(audit.filter((e) => e.action.startsWith('verification_code.'))).toEqual([]);
 });
+
+test('at most 10 codes a day reach one address, across flows: the 11th request answers 429 too_many_codes', async () => {
+  const me = await signedIn();
+  const other = await createPerson(stack.sql);
+  const limit = BUDGETS.codesPerAddress.limit;
+  for (let sent = 0; ; sent++) {
+    const merge = await eventually(() => startMerge(me.token, other));
+    const r = await call('POST', `/v1/profile/merges/${merge.id}/code`, { token: me.token, body: { emailOptionId: merge.optionId } });
+    if (sent < limit) {
+      expect(r.status).toBe(200);
+    } else {
+      expectError(r, 429, 'verification_code.too_many_codes');
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(23 * 3600);
+      break;
+    }
+    expect((await call('DELETE', `/v1/profile/merges/${merge.id}`, { token: me.token })).status).toBe(200);
+  }
+  await eventually(() => expect(stack.mail.messages.filter((m) => m.to.includes(other.emails[0]!))).toHaveLength(limit));
+}, 60_000);

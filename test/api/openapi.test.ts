@@ -30,21 +30,33 @@ afterAll(async () => {
   await stack.close();
 });
 
-/** Every route with the statuses it documents. A new route or status must be added here on purpose. */
+/**
+ * Every route with the statuses it documents. A new route or status must be added here on purpose. Every
+ * route that reads Postgres or Temporal documents 503; only the index and liveness touch neither.
+ */
 const ROUTES: Record<string, number[]> = {
+  'get /': [200],
   'get /healthz': [200],
   'get /readyz': [200, 503],
-  'post /v1/sessions': [201, 400, 401, 403, 413, 415, 429],
-  'delete /v1/sessions/current': [204, 401],
+  'post /v1/sessions': [201, 400, 401, 403, 413, 415, 429, 503],
+  'delete /v1/sessions/current': [204, 401, 503],
+  'delete /v1/sessions': [204, 401, 503],
   'post /v1/profile/merges': [202, 400, 401, 404, 409, 413, 415, 429, 503],
+  'get /v1/profile/merges': [200, 400, 401, 503],
   'get /v1/profile/merges/{id}': [200, 400, 401, 404, 429, 503],
   'delete /v1/profile/merges/{id}': [200, 400, 401, 404, 409, 429, 503],
   'post /v1/profile/merges/{id}/code': [200, 400, 401, 404, 409, 413, 415, 422, 429, 503],
   'post /v1/profile/merges/{id}/verification': [200, 400, 401, 404, 409, 413, 415, 422, 429, 503],
   'post /v1/profile/merges/{id}/confirmation': [200, 400, 401, 404, 409, 429, 503],
+  'post /v1/profile/merges/{id}/rejection': [200, 400, 404, 409, 413, 415, 429, 503],
 };
-const AUTHENTICATED = Object.keys(ROUTES).filter((k) => k.includes('/v1/') && k !== 'post /v1/sessions');
-const WITH_BODY = ['post /v1/sessions', 'post /v1/profile/merges', 'post /v1/profile/merges/{id}/code', 'post /v1/profile/merges/{id}/verification'];
+// Public: signing in, and rejecting a merge with the token from its code email.
+const PUBLIC = ['post /v1/sessions', 'post /v1/profile/merges/{id}/rejection'];
+const AUTHENTICATED = Object.keys(ROUTES).filter((k) => k.includes('/v1/') && !PUBLIC.includes(k));
+const WITH_BODY = [
+  'post /v1/sessions', 'post /v1/profile/merges', 'post /v1/profile/merges/{id}/code', 'post /v1/profile/merges/{id}/verification',
+  'post /v1/profile/merges/{id}/rejection',
+];
 
 const operations = () =>
   Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ key: `${method} ${path}`, method, path, op })));
@@ -95,9 +107,19 @@ describe('GET /openapi.json', () => {
     expect(schemaOf(op('post /v1/profile/merges'), 202)).toBe('#/components/schemas/MergeStarted');
     expect(schemaOf(op('get /v1/profile/merges/{id}'), 200)).toBe('#/components/schemas/Merge');
     expect(schemaOf(op('post /v1/profile/merges/{id}/code'), 200)).toBe('#/components/schemas/MergeCodeSent');
+    expect(schemaOf(op('get /v1/profile/merges'), 200)).toBe('#/components/schemas/MergeList');
+    expect(schemaOf(op('post /v1/profile/merges/{id}/rejection'), 200)).toBe('#/components/schemas/MergeRejection');
     expect(schemaOf(op('get /healthz'), 200)).toBe('#/components/schemas/Health');
     expect(schemaOf(op('get /readyz'), 200)).toBe('#/components/schemas/Readiness');
+    expect(schemaOf(op('get /'), 200)).toBe('#/components/schemas/Index');
     expect(op('delete /v1/sessions/current').responses['204']!.content).toBeUndefined();
+  });
+
+  test('masked email options are documented in their shape: first character and the domain\'s last label', () => {
+    const started = doc.components.schemas.MergeStarted as unknown as {
+      properties: { emailOptions: { items: { properties: { masked: { example?: string } } } } };
+    };
+    expect(started.properties.emailOptions.items.properties.masked.example).toBe('a•••@•••.test');
   });
 
   test('authenticated routes declare the bearer session scheme; the others none', () => {
@@ -122,6 +144,10 @@ describe('GET /openapi.json', () => {
 
   test('429 and 503 answers document Retry-After; starting a merge documents Location', () => {
     expect(op('post /v1/sessions').responses['429']!.headers).toHaveProperty('Retry-After');
+    for (const { key, op: o } of operations()) {
+      if (o.responses['503'] && key !== 'get /readyz') expect({ key, headers: Object.keys(o.responses['503'].headers ?? {}) }).toEqual({ key, headers: ['Retry-After'] });
+    }
+    expect(op('post /v1/sessions').responses['503']!.description).toMatch(/database or workflow service/);
     expect(op('post /v1/profile/merges/{id}/code').responses['429']!.headers).toHaveProperty('Retry-After');
     expect(op('post /v1/profile/merges/{id}/code').responses['503']!.headers).toHaveProperty('Retry-After');
     expect(op('post /v1/profile/merges').responses['202']!.headers).toHaveProperty('Location');

@@ -71,9 +71,9 @@ describe('routes and parameters', () => {
   });
 
   test.each([
-    ['GET', '/v1/sessions', 'POST'],
+    ['GET', '/v1/sessions', 'DELETE, POST'],
     ['PUT', '/v1/sessions/current', 'DELETE'],
-    ['GET', '/v1/profile/merges', 'POST'],
+    ['PUT', '/v1/profile/merges', 'GET, HEAD, POST'],
     ['PATCH', `/v1/profile/merges/${randomUUID()}`, 'DELETE, GET, HEAD'],
     ['POST', '/healthz', 'GET, HEAD'],
   ])('%s %s → 405 with Allow: %s', async (method, path, allow) => {
@@ -107,6 +107,7 @@ describe('routes and parameters', () => {
     ['POST', `/v1/profile/merges/${randomUUID()}/verification`, { code: '123456' }],
     ['POST', `/v1/profile/merges/${randomUUID()}/confirmation`, undefined],
     ['DELETE', `/v1/profile/merges/${randomUUID()}`, undefined],
+    ['GET', '/v1/profile/merges?role=source', undefined],
   ])('%s %s without a session → 401', async (method, path, body) => {
     expectError(await call(method, path, { body }), 401, 'auth.unauthenticated');
     expectError(await call(method, path, { body, token: 'A'.repeat(43) }), 401, 'auth.unauthenticated');

@@ -175,6 +175,7 @@ describe('session storage', () => {
       { name: 'created_at', type: 'timestamp with time zone' },
       { name: 'expires_at', type: 'timestamp with time zone' },
       { name: 'revoked_at', type: 'timestamp with time zone' },
+      { name: 'last_seen_at', type: 'timestamp with time zone' },
     ]);
   });
 });
@@ -196,9 +197,11 @@ describe('audit log', () => {
     expect(JSON.stringify(entries)).not.toContain(token);
   });
 
-  test('a failed sign-in writes no session audit entry', async () => {
+  test('a failed sign-in writes a security event, with the address and without the password, and no session entry', async () => {
     const me = await createPerson(stack.sql);
     expect((await signIn(me.emails[0]!, 'Not-the-password-1!')).status).toBe(401);
-    expect(await listAuditForSubject(stack.sql, 'account', me.accountIds[0]!)).toEqual([]);
+    const entries = await listAuditForSubject(stack.sql, 'account', me.accountIds[0]!);
+    expect(entries.map((e) => [e.action, e.details])).toEqual([['auth.signin_failed', { address: '127.0.0.1' }]]);
+    expect(JSON.stringify(entries)).not.toContain('Not-the-password');
   });
 });

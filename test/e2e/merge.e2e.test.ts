@@ -19,7 +19,7 @@ test('a signed-in user merges their other profile over HTTP, reading the code fr
   const started = await stack.http('POST', '/v1/profile/merges', { token, body: { email: other.emails[0] } });
   expect(started.status).toBe(202);
   expect(started.headers.get('location')).toBe(`/v1/profile/merges/${started.body.id}`);
-  expect(started.body.emailOptions).toEqual([{ id: `account-${other.accountIds[0]}`, masked: expect.stringMatching(/^u\*\*\*@test\.custodian\.test$/) }]);
+  expect(started.body.emailOptions).toEqual([{ id: `account-${other.accountIds[0]}`, masked: 'u•••@•••.test' }]);
   const id = started.body.id as string;
 
   const sent = await stack.http('POST', `/v1/profile/merges/${id}/code`, { token, body: { emailOptionId: started.body.emailOptions[0].id } });

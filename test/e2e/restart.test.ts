@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
@@ -25,6 +26,8 @@ const ROOT = path.resolve(__dirname, '../..');
 // Each worker process bundles the workflows itself (as in production); that takes a while on 2 cores.
 const WORKER_START_TIMEOUT_MS = 120_000;
 const CASE_TIMEOUT_MS = 240_000;
+// The API (in this process) and every worker process must share one secret; a random one, like production's.
+const HMAC_SECRET = randomBytes(32).toString('hex');
 
 interface WorkerProcess {
   child: ChildProcess;
@@ -39,7 +42,7 @@ const killAll = () => workers.forEach((w) => w.child.exitCode === null && w.chil
 process.once('exit', killAll);
 
 beforeAll(async () => {
-  stack = await startTestStack({ worker: false });
+  stack = await startTestStack({ worker: false, env: { HMAC_SECRET } });
 });
 afterAll(async () => {
   await Promise.allSettled(workers.map((w) => stopChild(w.child, 'SIGTERM', 5_000)));
@@ -61,7 +64,7 @@ function startWorkerProcess(entry = 'worker/main.ts'): Promise<WorkerProcess> {
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
       SMTP_URL: stack.mail.url,
       // The API derives code HMACs with the same secret the worker's activity uses.
-      HMAC_SECRET: stack.config.hmacSecret,
+      HMAC_SECRET,
     },
   });
   const w: WorkerProcess = { child, lines: [] };

@@ -30,6 +30,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** A database the caller created and migrated: closing the stack only closes the pool. */
+export function existingDatabase(url: string): TestDatabase {
+  const sql = createSql({ databaseUrl: url, max: 5 });
+  return { url, sql, drop: () => sql.end({ timeout: 5 }) };
+}
+
 /** An empty database (no migrations), for testing the migration runner itself. */
 export async function createEmptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const { pgAdminUrl } = infra();

@@ -58,7 +58,7 @@ export function mergeSuite() {
         return codeFromMail(mail);
       }),
       codeMailCount: () => codeMails().length,
-      verify: (code: string) => handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: codeHmac(stack.config.hmacSecret, workflowId, code) }] }),
+      verify: (code: string) => handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: codeHmac(stack.config.keys.codeHmac, workflowId, code) }] }),
       confirm: () => handle.executeUpdate(confirmMergeUpdate),
       cancel: () => handle.executeUpdate(cancelMergeUpdate),
       status: () => handle.query(mergeStatusQuery),

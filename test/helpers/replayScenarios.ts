@@ -68,7 +68,7 @@ async function openMerge(stack: TestStack, { ttlMs = DAY_MS, challenge = LONG }:
       return code;
     },
     verify: (code: string) =>
-      handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: codeHmac(stack.config.hmacSecret, workflowId, code) }] }),
+      handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: codeHmac(stack.config.keys.codeHmac, workflowId, code) }] }),
     confirm: () => handle.executeUpdate(confirmMergeUpdate),
     cancel: () => handle.executeUpdate(cancelMergeUpdate),
     recording: (): Recording => ({

@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { createMailer } from '../../lib/mailer';
 import { createWorker } from '../../worker/createWorker';
-import { createTestDatabase } from './database';
+import { createTestDatabase, existingDatabase } from './database';
 import { infra } from './infra';
 import { startMailSink } from './mailSink';
 import { PASSWORD } from './people';
@@ -38,12 +38,13 @@ function quietSdk(): void {
 }
 
 export async function startTestStack(
-  { env = {}, worker: withWorker = true, temporalAddress = infra().temporalAddress }:
-  { env?: Record<string, string>; worker?: boolean; temporalAddress?: string } = {},
+  { env = {}, worker: withWorker = true, temporalAddress = infra().temporalAddress, databaseUrl }:
+  // databaseUrl: a migrated database of the caller's own, used (and left) as it is, instead of a fresh copy.
+  { env?: Record<string, string>; worker?: boolean; temporalAddress?: string; databaseUrl?: string } = {},
 ) {
   quietSdk();
   const { workflowBundlePath } = infra();
-  const db = await createTestDatabase();
+  const db = databaseUrl ? existingDatabase(databaseUrl) : await createTestDatabase();
   const mail = await startMailSink();
   const taskQueue = `test-${randomUUID()}`;
   const config: Config = loadConfig({
@@ -68,7 +69,7 @@ export async function startTestStack(
       workflowBundle: { codePath: workflowBundlePath },
       sql: db.sql,
       mailer,
-      hmacSecret: config.hmacSecret,
+      keys: config.keys,
       shutdownGraceTime: '1s',
     });
     running = worker.run();

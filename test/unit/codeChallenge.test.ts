@@ -146,7 +146,9 @@ describe('hmacEquals', () => {
 });
 
 describe('verification codes', () => {
-  const SECRET = 'unit-test-secret-0123456789abcdef';
+  // Subkeys as lib/keys.ts hands them out: raw 32-byte Buffers.
+  const SECRET = Buffer.from('unit-test-key-0123456789abcdef!!');
+  const OTHER = Buffer.from('unit-test-key-0123456789abcdef??');
 
   test('deriveCode is deterministic per secret and challenge, so a retried send emails the same code', () => {
     expect(deriveCode(SECRET, 'challenge-1')).toBe(deriveCode(SECRET, 'challenge-1'));
@@ -164,7 +166,7 @@ describe('verification codes', () => {
     // Fixed inputs, so this is deterministic; near-uniqueness (not exact) keeps it honest about 10^6 codes.
     expect(codes.size).toBeGreaterThanOrEqual(198);
     expect(deriveCode(SECRET, 'challenge-1')).not.toBe(deriveCode(SECRET, 'challenge-2'));
-    expect(deriveCode(SECRET, 'challenge-1')).not.toBe(deriveCode(`${SECRET}-other`, 'challenge-1'));
+    expect(deriveCode(SECRET, 'challenge-1')).not.toBe(deriveCode(OTHER, 'challenge-1'));
   });
 
   test('codeHmac is a 64-character hex string the workflow validator accepts', () => {
@@ -176,6 +178,6 @@ describe('verification codes', () => {
     expect(codeHmac(SECRET, 'profile-merge/p/m1', '123456')).toBe(h);
     expect(codeHmac(SECRET, 'profile-merge/p/m2', '123456')).not.toBe(h);
     expect(codeHmac(SECRET, 'profile-merge/p/m1', '123457')).not.toBe(h);
-    expect(codeHmac(`${SECRET}-other`, 'profile-merge/p/m1', '123456')).not.toBe(h);
+    expect(codeHmac(OTHER, 'profile-merge/p/m1', '123456')).not.toBe(h);
   });
 });

@@ -1,9 +1,17 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import { ConfigError, loadConfig, loadConfigOrExit } from '../../lib/config';
+import { deriveKeys } from '../../lib/keys';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SECRET = 'hunter2-TOP-SECRET-value';
+/** A secret that passes every check (what `openssl rand -hex 24` might print). */
+const STRONG = 'f3a9c1e07b5d4c2a98e6b1d0a7c4e2f19b8d3c5e7a6f4b2d';
+/** The public development secret, written out here so the tests do not trust lib/keys.ts for it. */
+const DEV_SECRET = 'dev-only-hmac-secret-change-me-in-production-0123456789';
 
 /** The ConfigError thrown for `env`, so a test can look at both its issues and its message. */
 function configError(env: NodeJS.ProcessEnv): ConfigError {
@@ -23,17 +31,18 @@ describe('loadConfig defaults', () => {
       logLevel: 'info',
       port: 3000,
       trustProxy: false,
+      apiDocs: true,
       databaseUrl: 'postgres://postgres:postgres@localhost:5433/custodian',
       databasePoolMax: 10,
       temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'custodian', deadlineMs: 10_000 },
       smtpUrl: 'smtp://localhost:1025',
       mailFrom: 'Custodian <no-reply@custodian.test>',
-      hmacSecret: expect.any(String),
+      keys: deriveKeys(DEV_SECRET),
       sessionTtlMs: 12 * 3600 * 1000,
+      sessionIdleSeconds: 1800,
       mergeTtlMs: 24 * 3600 * 1000,
       signInThrottle: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, blockSeconds: 900 },
     });
-    expect(loadConfig({}).hmacSecret.length).toBeGreaterThanOrEqual(32);
   });
 
   test('empty strings count as unset, so defaults apply', () => {
@@ -56,13 +65,15 @@ describe('loadConfig defaults', () => {
 
 describe('loadConfig parses every variable', () => {
   test('all variables set', () => {
-    const hmac = 'x'.repeat(40);
+    const hmac = STRONG;
     expect(
       loadConfig({
         NODE_ENV: 'production',
         LOG_LEVEL: 'warn',
         PORT: '8080',
-        TRUST_PROXY: 'true',
+        TRUST_PROXY: '10.0.0.0/8, 192.0.2.1',
+        API_DOCS: 'false',
+        SESSION_IDLE_SECONDS: '600',
         DATABASE_URL: 'postgresql://app:pw@db.internal:5432/custodian',
         DATABASE_POOL_MAX: '25',
         TEMPORAL_ADDRESS: 'temporal.internal:7233',
@@ -82,23 +93,29 @@ describe('loadConfig parses every variable', () => {
       env: 'production',
       logLevel: 'warn',
       port: 8080,
-      trustProxy: true,
+      trustProxy: ['10.0.0.0/8', '192.0.2.1'],
+      apiDocs: false,
       databaseUrl: 'postgresql://app:pw@db.internal:5432/custodian',
       databasePoolMax: 25,
       temporal: { address: 'temporal.internal:7233', namespace: 'prod', taskQueue: 'custodian-prod', deadlineMs: 30_000 },
       smtpUrl: 'smtps://mailer:pw@smtp.internal:465',
       mailFrom: 'Ops <ops@example.com>',
-      hmacSecret: hmac,
+      keys: deriveKeys(hmac),
       sessionTtlMs: 60_000,
+      sessionIdleSeconds: 600,
       mergeTtlMs: 120_000,
       signInThrottle: { maxFailuresPerAccount: 3, maxFailuresPerAddress: 7, blockSeconds: 30 },
     });
   });
 
   test.each([
-    ['true', true], ['1', true], ['false', false], ['0', false],
-  ])('TRUST_PROXY=%s is %s', (value, expected) => {
-    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(expected);
+    ['false', false], ['0', false], ['1', 1], ['2', 2], ['loopback', ['loopback']], ['10.0.0.0/8,fd00::/8', ['10.0.0.0/8', 'fd00::/8']],
+  ])('TRUST_PROXY=%s is %j, as Express takes it', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  test.each(['true', 'yes', '10.0.0.0/8; rm -rf', '1e3'])('TRUST_PROXY=%s is refused: true would trust a forged X-Forwarded-For', (value) => {
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
   });
 
   test.each(['0', '1', '65535'])('PORT=%s is accepted', (value) => {
@@ -114,7 +131,7 @@ describe('loadConfig parses every variable', () => {
   });
 
   test.each(['development', 'test', 'production'])('NODE_ENV=%s is accepted (with a secret)', (value) => {
-    expect(loadConfig({ NODE_ENV: value, HMAC_SECRET: 'k'.repeat(32) }).env).toBe(value);
+    expect(loadConfig({ NODE_ENV: value, HMAC_SECRET: STRONG }).env).toBe(value);
   });
 });
 
@@ -165,21 +182,88 @@ describe('loadConfig rejects bad values, naming the variable and never echoing t
   });
 
   test('a short HMAC_SECRET fails, without echoing it', () => {
-    const short = 'S3CRET-'.padEnd(31, 'x');
+    const short = `S3CRET-${STRONG}`.slice(0, 31);
     const err = configError({ HMAC_SECRET: short });
     expect(err.issues).toEqual([expect.stringMatching(/^HMAC_SECRET: .*32/)]);
     expect(err.message).not.toContain(short);
-    expect(loadConfig({ HMAC_SECRET: short + 'x' }).hmacSecret).toBe(short + 'x');
+    expect(loadConfig({ HMAC_SECRET: short + 'x' }).keys).toEqual(deriveKeys(short + 'x'));
   });
 
-  test('NODE_ENV=production requires HMAC_SECRET', () => {
-    expect(configError({ NODE_ENV: 'production' }).issues).toEqual([expect.stringMatching(/^HMAC_SECRET: .*required/)]);
+  test('NODE_ENV=production requires HMAC_SECRET; the reason states the rule: required unless development or test', () => {
+    expect(configError({ NODE_ENV: 'production' }).issues).toEqual([
+      expect.stringMatching(/^HMAC_SECRET: .*required unless NODE_ENV is development or test/),
+    ]);
     // An empty HMAC_SECRET is "unset", so it does not satisfy production either.
     expect(configError({ NODE_ENV: 'production', HMAC_SECRET: '' }).issues).toEqual([expect.stringMatching(/^HMAC_SECRET: /)]);
   });
 
-  test('outside production the development secret stands in', () => {
-    expect(loadConfig({ NODE_ENV: 'test' }).hmacSecret).toBe(loadConfig({}).hmacSecret);
+  test('in development and test, without a secret, the development keys stand in', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).keys).toEqual(deriveKeys(DEV_SECRET));
+    expect(loadConfig({ NODE_ENV: 'development' }).keys).toEqual(deriveKeys(DEV_SECRET));
+  });
+});
+
+describe('HMAC_SECRET: placeholders are refused and the secret itself goes no further than config', () => {
+  const COMPOSE = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+  // Every default docker-compose.yml gives HMAC_SECRET (`${HMAC_SECRET:-…}`); it should give none now.
+  const composeDefaults = [...COMPOSE.matchAll(/\$\{HMAC_SECRET:-([^}]*)\}/g)].map((m) => m[1]);
+
+  test.each([
+    ['the development secret', DEV_SECRET],
+    ['the value docker-compose.yml used to ship', 'change-me-to-a-random-secret-of-32-chars-or-more'],
+    ...composeDefaults.map((v) => ['a default in docker-compose.yml', v]),
+    ['a change-me', 'please-Change_Me-before-deploying-9f8e7d'],
+    ['a CHANGEME', 'CHANGEME-9f8e7d6c5b4a-CHANGEME-31ab'],
+    ['a placeholder', 'placeholder-for-the-real-hmac-key-2024'],
+    ['an example', 'an-example-hmac-secret-for-the-docs-42'],
+    ['"secret" repeated', 'secretsecretsecretsecretsecretsecret'],
+    ['one character repeated', 'x'.repeat(40)],
+    ['nine distinct characters', 'qzxwvkjmy'.repeat(4)],
+  ])('%s is refused, in production and in development, without echoing it', (_what, value) => {
+    for (const NODE_ENV of ['production', 'development']) {
+      const err = configError({ NODE_ENV, HMAC_SECRET: value });
+      expect(err.issues).toEqual([expect.stringMatching(/^HMAC_SECRET: .*placeholder/)]);
+      expect(err.message).not.toContain(value);
+    }
+  });
+
+  test('docker-compose.yml ships no working HMAC_SECRET: compose fails when it is unset', () => {
+    expect(composeDefaults).toEqual([]);
+    expect(COMPOSE).toMatch(/HMAC_SECRET: \$\{HMAC_SECRET:\?[^}]+\}/);
+  });
+
+  test('random secrets pass, ten distinct characters being enough', () => {
+    for (let i = 0; i < 50; i++) {
+      expect(() => loadConfig({ NODE_ENV: 'production', HMAC_SECRET: randomBytes(32).toString('hex') })).not.toThrow();
+      expect(() => loadConfig({ NODE_ENV: 'production', HMAC_SECRET: randomBytes(32).toString('base64url') })).not.toThrow();
+    }
+    expect(loadConfig({ NODE_ENV: 'production', HMAC_SECRET: 'qzxwvkjmyp'.repeat(4) }).keys.keyId).toMatch(/^[0-9a-f]{8}$/);
+  });
+
+  test('development and test run without a secret and config prints nothing about it', () => {
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(loadConfig({ NODE_ENV: 'development' }).keys.keyId).toBe(deriveKeys(DEV_SECRET).keyId);
+      expect(loadConfig({ NODE_ENV: 'test' }).keys.keyId).toBe(deriveKeys(DEV_SECRET).keyId);
+      expect(out).not.toHaveBeenCalled();
+      expect(err).not.toHaveBeenCalled();
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  });
+
+  test('the config holds the derived keys, never the secret, and serialises to the key id only', () => {
+    const config = loadConfig({ NODE_ENV: 'production', HMAC_SECRET: STRONG });
+    expect(Object.values(config)).not.toContain(STRONG);
+    const json = JSON.stringify(config);
+    const shown = inspect(config, { depth: 10 });
+    for (const text of [json, shown]) {
+      expect(text).not.toContain(STRONG);
+      expect(text).not.toContain(config.keys.codeHmac.toString('hex'));
+      expect(text).toContain(config.keys.keyId);
+    }
   });
 });
 
@@ -220,5 +304,18 @@ describe('loadConfigOrExit', () => {
     expect(r.stderr).toContain('HMAC_SECRET');
     expect(r.stderr).not.toContain(SECRET);
     expect(r.stdout).toBe('');
+  }, 35_000);
+
+  test('the real API entry refuses the old compose placeholder in production: exit 78, value not echoed', () => {
+    const placeholder = 'change-me-to-a-random-secret-of-32-chars-or-more';
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', HMAC_SECRET: placeholder },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(78);
+    expect(r.stderr).toMatch(/HMAC_SECRET: .*placeholder/);
+    expect(r.stderr + r.stdout).not.toContain(placeholder);
   }, 35_000);
 });

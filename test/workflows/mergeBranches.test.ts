@@ -19,7 +19,8 @@ import { type Activities, NOT_MOCKED, type StartOptions, workflowSuite } from '.
 
 const suite = workflowSuite();
 
-const SECRET = 'mock-hmac-secret';
+// Stands in for the `codeHmac` subkey (lib/keys.ts) on both sides: the mocked activity and the test.
+const KEY = Buffer.from('mock-code-hmac-key');
 const CODE = '424242';
 const WRONG = '000000';
 const OPTION = 'email-option-1';
@@ -33,7 +34,7 @@ type MailArgs = Parameters<Activities['sendMergeCompletedEmail']>;
 function mergeActivities() {
   return {
     // The code is the test's choice; the HMAC is computed as the real activity does, bound to the flow.
-    sendVerificationCode: jest.fn(async (input: SendCodeInput) => ({ codeHmac: codeHmac(SECRET, input.scope, CODE) })),
+    sendVerificationCode: jest.fn(async (input: SendCodeInput) => ({ codeHmac: codeHmac(KEY, input.scope, CODE) })),
     applyProfileMerge: jest.fn(async (..._args: ApplyArgs) => ({ alreadyApplied: false, movedAccounts: 1 })),
     // The record holds what it was told: nothing was applied behind the workflow's back.
     closeProfileMerge: jest.fn(async ({ outcome }: CloseArgs[0]): Promise<MergeOutcome | undefined> => outcome),
@@ -54,7 +55,7 @@ async function startMerge(acts: MergeActivities, over: Partial<MergeProfileInput
   const input = mergeInput(over);
   const w = await suite.worker(acts);
   const handle: WorkflowHandle<typeof mergeProfile> = await w.start('mergeProfile', input, options);
-  const hmacOf = (code: string) => codeHmac(SECRET, handle.workflowId, code);
+  const hmacOf = (code: string) => codeHmac(KEY, handle.workflowId, code);
   return {
     input, handle,
     requestCode: (args: { emailOptionId?: string } = { emailOptionId: OPTION }) =>
@@ -337,7 +338,7 @@ describe('the harness itself', () => {
     suite.run({ sendVerificationCode: mergeActivities().sendVerificationCode }, async ({ start }) => {
       const handle = await start('mergeProfile', mergeInput());
       await handle.executeUpdate(mergeCodeUpdates.requestCode, { args: [{ emailOptionId: OPTION }] });
-      await handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: codeHmac(SECRET, handle.workflowId, CODE) }] });
+      await handle.executeUpdate(mergeCodeUpdates.verifyCode, { args: [{ codeHmac: codeHmac(KEY, handle.workflowId, CODE) }] });
       // applyProfileMerge retries without limit in production; unmocked, it ends the confirm in one try.
       expect(await handle.executeUpdate(confirmMergeUpdate)).toMatchObject({ step: 'failed', status: { failureReason: NOT_MOCKED } });
     }));

@@ -65,7 +65,7 @@ describe('history', () => {
     const payloads = decodedBytes(history).join('\n');
     // The decoding works: the workflow input and the returned HMAC are readable.
     expect(payloads).toContain(`"sourceProfileId":"${m.other.profileId}"`);
-    expect(payloads).toContain(codeHmac(stack.config.hmacSecret, m.workflowId, code));
+    expect(payloads).toContain(codeHmac(stack.config.keys.codeHmac, m.workflowId, code));
 
     // No '@' at all in what the workflow and activities exchanged. (The raw history does hold '@' in SDK
     // metadata, worker identity `pid@host` and build id `@temporalio/worker@x.y.z`, but no address.)

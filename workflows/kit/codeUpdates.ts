@@ -2,8 +2,10 @@ import { ApplicationFailure, proxyLocalActivities, setHandler, uuid4, workflowIn
 import type { createActivities } from '../../activities';
 import { CodeChallenge, hmacEquals, type ChallengePolicy, type Verdict } from '../shared/codeChallenge';
 import { FailureType } from '../shared/failures';
-import { RequestCodeArgs, VerifyCodeArgs, type CodePurpose, type CodeRecipient, type CodeUpdates } from '../shared/verification';
-import { failureType, invalidArgument, invalidStep } from './failures';
+import {
+  RequestCodeArgs, VerifyCodeArgs, type CodePurpose, type CodeRecipient, type CodeRejection, type CodeUpdates,
+} from '../shared/verification';
+import { activityDetails, failureType, invalidArgument, invalidStep } from './failures';
 
 // The user waits on the code email inside an Update, so it is a local activity: sent by the worker that
 // holds the workflow task, without a round trip through the server's queues. It is idempotent (outbox,
@@ -25,6 +27,8 @@ export interface CodeFlow<S> {
   canVerifyCode(): boolean;
   /** Where the code goes; throws invalidArgument for arguments the flow cannot use. */
   recipient(args: RequestCodeArgs): CodeRecipient;
+  /** How the email's reader stops the flow if it was not them; ids only, the activity derives the token. */
+  rejection?: CodeRejection;
   onCodeSent(): void;
   onVerdict(verdict: Verdict): void;
   status(): S;
@@ -58,14 +62,17 @@ export function registerCodeUpdates<S>(flow: CodeFlow<S>): CodeChallenge {
             purpose: flow.purpose,
             validForMs: flow.policy.codeTtlMs,
             recipient: flow.recipient(args),
+            ...(flow.rejection ? { rejection: flow.rejection } : {}),
           });
           return codeHmac;
         } catch (err) {
           // Fail this update only, with a type the API maps; the flow stays open for another try.
-          const unknown = failureType(err) === FailureType.UnknownRecipient;
+          const type = failureType(err);
+          const passed = type === FailureType.UnknownRecipient || type === FailureType.CodeQuotaExhausted;
           throw ApplicationFailure.create({
-            type: unknown ? FailureType.UnknownRecipient : FailureType.MailUnavailable,
+            type: passed ? type : FailureType.MailUnavailable,
             message: 'the code could not be sent',
+            details: type === FailureType.CodeQuotaExhausted ? activityDetails(err) : [],
           });
         }
       });

@@ -7,6 +7,12 @@ export function failureType(err: unknown): string | undefined {
   return failure instanceof ApplicationFailure ? (failure.type ?? undefined) : undefined;
 }
 
+/** The details of the ApplicationFailure behind an activity error (a retry-after, say). */
+export function activityDetails(err: unknown): unknown[] {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure ? [...(failure.details ?? [])] : [];
+}
+
 export function invalidStep(step: string, action: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.InvalidStep, message: `cannot ${action} at step ${step}`, details: [step] });
 }

@@ -17,6 +17,8 @@ export const FailureType = {
   MergeClosed: 'MergeClosed',
   /** Too many wrong codes. */
   AttemptsExhausted: 'AttemptsExhausted',
+  /** The recipient's address got too many codes recently (a durable budget). details: [retryAfterMs] */
+  CodeQuotaExhausted: 'CodeQuotaExhausted',
   /** The mail server kept refusing the message. */
   MailUnavailable: 'MailUnavailable',
 } as const;

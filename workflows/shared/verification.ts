@@ -19,6 +19,15 @@ export type CodeRecipient =
   /** An account's login email. */
   | { kind: 'account-login'; accountId: string };
 
+/**
+ * What the code email offers its reader who did not ask for it ("this was not you"): a token that stops
+ * the flow and records who it was aimed at. Named by ids only; the activity derives the token, so it
+ * never enters history. One entry per kind in `libraries/rejections.ts`.
+ */
+export type CodeRejection =
+  /** Cancels the merge and audits `merge.rejected_by_source` (`POST /v1/profile/merges/{id}/rejection`). */
+  { kind: 'profile-merge'; mergeId: string };
+
 /** The Updates' arguments, checked by the kit's validators with these schemas. */
 export const RequestCodeArgs = z.object({
   /** For flows that offer several addresses (the merge); flows with one fixed recipient ignore it. */
@@ -57,4 +66,6 @@ export interface SendCodeInput {
   purpose: CodePurpose;
   validForMs: number;
   recipient: CodeRecipient;
+  /** The "this was not you" action the email offers, if the flow has one. */
+  rejection?: CodeRejection;
 }
