@@ -2,7 +2,7 @@
 #   node dist/api/server.js             HTTP API (default)
 #   node dist/worker/main.js            Temporal worker
 #   node dist/scripts/migrate.js        apply DB migrations, then exit
-#   node dist/scripts/temporal-setup.js register search attributes, then exit
+#   node dist/scripts/temporal-setup.js register search attributes and Schedules, then exit
 #
 # Debian (glibc), not Alpine: the worker bundles workflow code at start with
 # @swc/core, whose native binary is published for glibc, and the Temporal core
@@ -45,6 +45,9 @@ RUN npm ci --omit=dev --ignore-scripts \
 # The whole dist tree: the worker reads dist/workflows at start to bundle it,
 # and migrate reads dist/db/migrations.
 COPY --from=build /app/dist ./dist
+# Read at run time by the API: the /settings page and the personal-data JSON Schema.
+COPY --from=build /app/web ./web
+COPY --from=build /app/docs ./docs
 
 # Files stay root-owned (read-only to the app); processes run unprivileged.
 USER node

@@ -73,5 +73,15 @@ module.exports = tseslint.config(
       'no-console': 'error',
     },
   },
+  // The settings page's script (web/settings/): plain browser JavaScript, no build step, no type information.
+  {
+    files: ['web/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'script',
+      parserOptions: { projectService: false },
+      globals: { window: 'readonly', document: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', URL: 'readonly', Option: 'readonly', setTimeout: 'readonly' },
+    },
+  },
   ...layerConfigs(),
 );

@@ -1,7 +1,14 @@
 import type { Sql } from '../db/client';
 import type { DerivedKeys } from '../lib/keys';
 import type { Mailer } from '../lib/mailer';
+import { createAccountCreationActivities } from './accountCreation';
+import { createPasswordExpiryActivities } from './passwordExpiry';
+import { createPasswordResetActivities } from './passwordReset';
+import { createAccountDeletionActivities } from './accountDeletion';
+import { createProbeActivities } from './probe';
+import { createRecoveryEmailActivities } from './recoveryEmail';
 import { createProfileMergeActivities } from './profileMerge';
+import { createTokenExpiryActivities } from './tokenExpiry';
 import { createVerificationActivities } from './verification';
 
 export interface ActivityDeps {
@@ -16,5 +23,12 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createVerificationActivities(deps),
     ...createProfileMergeActivities(deps),
+    ...createAccountCreationActivities(deps),
+    ...createProbeActivities(),
+    ...createAccountDeletionActivities(deps),
+    ...createPasswordExpiryActivities(deps),
+    ...createTokenExpiryActivities(deps),
+    ...createPasswordResetActivities(deps),
+    ...createRecoveryEmailActivities(deps),
   };
 }

@@ -14,9 +14,9 @@ const IN_FLIGHT_MS = 35_000;
  * server accepting the message and the row being marked (README "Email delivery").
  * Every email goes through here. Mail errors carry no address, so none reaches workflow history.
  */
-export async function sendOnce(sql: Sql, mailer: Mailer, key: string, template: string, mail: Omit<Mail, 'idempotencyKey'>): Promise<void> {
+export async function sendOnce(sql: Sql, mailer: Mailer, key: string, template: string, mail: Omit<Mail, 'idempotencyKey'>): Promise<'sent' | 'already-sent'> {
   const claim = await claimEmail(sql, key, template, IN_FLIGHT_MS);
-  if (claim === 'already-sent') return;
+  if (claim === 'already-sent') return claim;
   if (claim === 'in-flight') throw ApplicationFailure.retryable('another attempt is sending this email', 'MailInFlight');
   try {
     await mailer.send({ ...mail, idempotencyKey: key });
@@ -26,4 +26,5 @@ export async function sendOnce(sql: Sql, mailer: Mailer, key: string, template: 
     throw err;
   }
   await markEmailSent(sql, key);
+  return 'sent';
 }

@@ -7,17 +7,45 @@ import swaggerUi from 'swagger-ui-express';
 import type { Sql } from '../db/client';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
-import { createAuthenticate } from './auth';
+import { createAuthenticate, registerSecuritySchemes } from './auth';
+import { developerSettingsRoutes } from './routes/developerSettings';
+import { createAccessTokens } from '../libraries/accessTokens';
+import { createApiKeys } from '../libraries/apiKeys';
 import { errorHandler, notFoundHandler } from './errors';
+import { installMetrics } from './metrics';
 import { RouteBuilder } from './route';
+import { companyRoutes } from './routes/companies';
+import { accountDeletionRoutes } from './routes/accountDeletion';
 import { healthRoutes } from './routes/health';
 import { indexRoutes } from './routes/index';
+import { accountCreationRoutes } from './routes/accountCreations';
 import { mergeRoutes } from './routes/merges';
+import { accountOverviewRoutes } from './routes/accountOverview';
+import { passwordChangeRoutes } from './routes/passwordChange';
+import { passwordPolicyRoutes } from './routes/passwordPolicy';
+import { passwordResetRoutes } from './routes/passwordResets';
+import { profileRoutes } from './routes/profile';
+import { recoveryEmailRoutes } from './routes/recoveryEmail';
+import { createRecoveryEmailService } from '../libraries/recoveryEmail/service';
+import { createProfileService } from '../libraries/profile/service';
 import { sessionRoutes } from './routes/sessions';
+import { twoFactorRoutes } from './routes/twoFactor';
+import { notificationSettingsRoutes } from './routes/notificationSettings';
+import { personalDataRoutes } from './routes/personalData';
+import { settingsPage } from './settingsPage';
 import { ErrorSchema } from './schemas/common';
 import { docsContentSecurityPolicy, noStore, securityHeaders } from './security';
+import { createAccountCreationService } from '../libraries/accountCreation/service';
 import { createMergeService } from '../libraries/merges/service';
+import { createAccountDeletionService } from '../libraries/accountDeletion/service';
+import { createAccountOverview } from '../libraries/accountOverview';
+import { createPasswordChange } from '../libraries/passwordChange';
+import { createPasswordResets } from '../libraries/passwordResets/service';
+import { createCompanyPasswordPolicy } from '../libraries/passwordExpiry';
 import { createSessions } from '../libraries/sessions';
+import { createSecondFactorSignIn, createTwoFactor } from '../libraries/twoFactor';
+import { createNotificationSettings } from '../libraries/notificationSettings';
+import { createPersonalData } from '../libraries/personalData';
 import { createSignInThrottle } from '../libraries/signInThrottle';
 import { createCodeFlows } from '../libraries/verification';
 
@@ -37,6 +65,7 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
   app.use(securityHeaders());
+  app.use(installMetrics(app));
   app.use('/v1', noStore);
 
   app.use(
@@ -55,17 +84,21 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
 
   const registry = new OpenAPIRegistry();
   registry.register('Error', ErrorSchema);
-  registry.registerComponent('securitySchemes', 'session', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'A session token from POST /v1/sessions',
-  });
+  registerSecuritySchemes(registry);
+  // One sign-in throttle: a password change verifies the current password on the same counters.
+  const throttle = createSignInThrottle(sql, config.signInThrottle);
+  // Two-factor authentication: its gate turns a right password into a second-factor challenge.
+  const twoFactor = createTwoFactor({ sql, keys: config.keys, previousKeys: config.previousKeys, throttle });
   const sessions = createSessions({
-    sql, throttle: createSignInThrottle(sql, config.signInThrottle), sessionTtlMs: config.sessionTtlMs, sessionIdleSeconds: config.sessionIdleSeconds,
+    sql, throttle, sessionTtlMs: config.sessionTtlMs, sessionIdleSeconds: config.sessionIdleSeconds, secondFactor: twoFactor.gate,
   });
   const codeFlows = createCodeFlows({ sql, temporal, keys: config.keys, deadlineMs: config.temporal.deadlineMs });
+  // One authentication model: every request resolves to one principal, whatever credential it came with.
+  const accessTokens = createAccessTokens({ sql });
+  const apiKeys = createApiKeys({ sql });
+  const authenticate = createAuthenticate({ sessions, tokens: accessTokens, apiKeys });
   const api = new RouteBuilder(registry, {
-    authenticate: createAuthenticate(sessions),
+    authenticate,
     validateResponses: config.env !== 'production',
     bodyLimit: '16kb',
   });
@@ -73,7 +106,25 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
   indexRoutes(api, { docs: config.apiDocs });
   healthRoutes(api, { sql, temporal });
   sessionRoutes(api, sessions);
+  twoFactorRoutes(api, { twoFactor, secondFactor: createSecondFactorSignIn({ twoFactor, sessions }) });
+  developerSettingsRoutes(api, { tokens: accessTokens, apiKeys });
+  companyRoutes(api, createCompanyPasswordPolicy({ sql }));
+  passwordPolicyRoutes(api);
+  accountOverviewRoutes(api, createAccountOverview({ sql }));
+  passwordChangeRoutes(api, createPasswordChange({ sql, throttle }));
+  accountDeletionRoutes(api, createAccountDeletionService({ sql, temporal, call: codeFlows.call, settings: { taskQueue: config.temporal.taskQueue } }));
+  accountCreationRoutes(api, createAccountCreationService({
+    sql, temporal, codeFlows, addressKey: config.keys.addressKey,
+    settings: { taskQueue: config.temporal.taskQueue, ttlMs: config.accountCreationTtlMs },
+  }));
   mergeRoutes(api, createMergeService({ sql, temporal, codeFlows, settings: { taskQueue: config.temporal.taskQueue, mergeTtlMs: config.mergeTtlMs } }));
+  profileRoutes(api, createProfileService({ sql }));
+  recoveryEmailRoutes(api, createRecoveryEmailService({ sql, temporal, codeFlows, settings: { taskQueue: config.temporal.taskQueue, ttlMs: 3_600_000 } }));
+  notificationSettingsRoutes(api, createNotificationSettings({ sql }));
+  personalDataRoutes(api, createPersonalData({ sql }));
+  passwordResetRoutes(api, createPasswordResets({
+    sql, temporal, codeFlows, keys: config.keys, settings: { taskQueue: config.temporal.taskQueue, ttlMs: config.passwordResetTtlMs },
+  }));
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -94,6 +145,7 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
     });
     app.use('/docs', docsContentSecurityPolicy(), swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Custodian API' }));
   }
+  app.use(settingsPage());
   app.use(api.router);
   app.use(api.methodNotAllowed());
   app.use(notFoundHandler);

@@ -2,29 +2,63 @@ import { OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteaso
 import express, { Router, type Request, type Response } from 'express';
 import type { ZodType } from 'zod';
 import { AppError } from '../lib/errors';
-import type { Principal } from '../libraries/principal';
+import { passwordExpired } from '../libraries/passwordExpiry';
+import { insufficientScope } from '../libraries/credentialErrors';
+import { CREDENTIAL_KINDS, type CredentialKind, type Principal, type SessionPrincipal } from '../libraries/principal';
+import type { Scope } from '../libraries/scopes';
 import { ErrorSchema } from './schemas/common';
 import type { z } from './schemas/zod';
 
 export type { Principal };
 
+/**
+ * Who may call a route (README "Developer settings"):
+ * - `false`: anyone, no credential;
+ * - `true`: any credential (a session, an API key or a personal access token), no particular scope;
+ * - `{credentials, scope}`: only these kinds of credential (default: all three), and a PAT only with `scope`.
+ *   Sessions and API keys carry every scope. A route for sessions only gets a `SessionPrincipal`.
+ */
+export type AuthSpec = boolean | { credentials?: readonly CredentialKind[]; scope?: Scope };
+type AuthOf<A> = A extends false ? undefined : A extends { credentials: readonly 'session'[] } ? SessionPrincipal : Principal;
+
+/** What a route's `auth` means, spelled out; undefined for a public route. */
+export function authRule(auth: AuthSpec): { credentials: readonly CredentialKind[]; scope?: Scope } | undefined {
+  if (auth === false) return undefined;
+  if (auth === true) return { credentials: CREDENTIAL_KINDS };
+  // In one order whatever the declaration's, so the document's security lists read the same everywhere.
+  const credentials = CREDENTIAL_KINDS.filter((k) => (auth.credentials ?? CREDENTIAL_KINDS).includes(k));
+  return { credentials, ...(auth.scope ? { scope: auth.scope } : {}) };
+}
+
 export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * A body other than JSON: `body` (a string or a Buffer) is sent as it is, with this Content-Type (a PNG, a
+   * small CSV). The route documents the media type as its response's `contentType`.
+   */
+  contentType?: string;
+  /**
+   * A streamed body instead of `body`: its chunks are written as they come (chunked transfer encoding),
+   * with backpressure, so a large answer is never built in memory. Nothing is sent until the first chunk
+   * arrives, so an error before it still gets the one JSON error shape; an error after it aborts the
+   * connection, so a client never takes a truncated body for a whole one.
+   */
+  stream?: AsyncIterable<string>;
 }
 
 type Out<T> = T extends ZodType ? z.output<T> : undefined;
 
-interface Context<P, Q, B, A extends boolean> {
+interface Context<P, Q, B, A extends AuthSpec> {
   req: Request;
   params: Out<P>;
   query: Out<Q>;
   body: Out<B>;
-  auth: A extends true ? Principal : undefined;
+  auth: AuthOf<A>;
 }
 
-export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, A extends boolean> {
+export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, A extends AuthSpec> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax: /v1/things/:id */
   path: string;
@@ -33,29 +67,81 @@ export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | un
   summary: string;
   description?: string;
   tags: string[];
+  /** Who may call it: see AuthSpec. Every refusal it implies (401, 403) is documented automatically. */
   auth: A;
+  /**
+   * True for the few routes a session whose password has expired may still use (changing the password,
+   * signing out). Every other authenticated route answers such a session 403 `auth.password_expired`,
+   * documented on each of them automatically.
+   */
+  allowRestricted?: true;
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * A raw (non-JSON) body instead of `body`: the handler gets it as `req.body`, a Buffer. Only these media
+   * types are read (others: 415 `request.unsupported_media_type`), at most `limit` (else 413 `request.too_large`).
+   */
+  rawBody?: { mediaTypes: string[]; limit: string; description: string };
   /**
    * False for a route that touches neither Postgres nor Temporal (liveness, the index): it then documents
    * no 503. Every other route gets the common 503 unless it declares its own.
    */
   dependencies?: false;
   /** Every status the handler itself can answer; the common 400/401/413/415/503 are added from the inputs. */
-  responses: Record<number, { description: string; schema?: ZodType; headers?: ResponseConfig['headers']; links?: ResponseConfig['links'] }>;
+  /** `contentType`: the documented media type of the body (default application/json), e.g. for a streamed reply. */
+  responses: Record<number, { description: string; schema?: ZodType; contentType?: string; headers?: ResponseConfig['headers']; links?: ResponseConfig['links'] }>;
   handler: (ctx: Context<P, Q, B, A>) => Promise<Reply>;
 }
 
-type AnySpec = RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined, boolean>;
+type AnySpec = RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined, AuthSpec>;
 
-export type Authenticate = (req: Request) => Promise<Principal>;
+/**
+ * Resolves a request to its principal, given the kinds of credential the route accepts (default: all), or
+ * throws its refusal (api/auth.ts).
+ */
+export type Authenticate = (req: Request, accepted?: readonly CredentialKind[]) => Promise<Principal>;
 
 const errorResponse = (description: string, headers?: ResponseConfig['headers']): ResponseConfig => ({
   description,
   ...(headers ? { headers } : {}),
   content: { 'application/json': { schema: ErrorSchema } },
 });
+
+const PASSWORD_EXPIRED = 'The account\'s password has expired (`auth.password_expired`): this session may only change the password (PUT /v1/accounts/current/password) or sign out.';
+
+const NAMES: Record<CredentialKind, string> = { session: 'a session', apiKey: 'an API key', pat: 'a personal access token' };
+
+/** The security requirement of each kind of credential (app.ts registers the schemes). */
+const SECURITY: Record<CredentialKind, (scope?: Scope) => Record<string, string[]>> = {
+  session: () => ({ bearerAuth: [] }),
+  // OpenAPI 3.1 lets a non-OAuth requirement name the roles it needs: the token's scope.
+  pat: (scope) => ({ mxtoken: scope ? [scope] : [] }),
+  apiKey: () => ({ mendixUsername: [], mendixApiKey: [] }),
+};
+
+function unauthenticatedDescription(credentials: readonly CredentialKind[]): string {
+  const session = credentials.includes('session') ? '; or a missing, invalid or expired session token' : '';
+  return `No credential, or two at once${session} (\`auth.unauthenticated\`).`;
+}
+
+/** Every 403 the credential rules of a route can answer, for its document. */
+function forbidden(rule: { credentials: readonly CredentialKind[]; scope?: Scope }, allowRestricted: boolean): string {
+  const reasons: string[] = [];
+  if (rule.credentials.includes('session') && !allowRestricted) reasons.push(PASSWORD_EXPIRED);
+  if (rule.credentials.length < CREDENTIAL_KINDS.length) {
+    reasons.push(`A credential of a kind this operation does not take (\`auth.credential_not_accepted\`): it needs ${rule.credentials.map((k) => NAMES[k]).join(' or ')}.`);
+  }
+  if (rule.credentials.includes('pat')) {
+    reasons.push(
+      'The personal access token is invalid, expired or deleted (`auth.invalid_token`)' +
+      (rule.scope ? `, or lacks the scope \`${rule.scope}\` (\`auth.insufficient_scope\`).` : '.'),
+    );
+  }
+  if (rule.credentials.includes('apiKey')) reasons.push('The API key is invalid or revoked, or not the account\'s named by Mendix-Username (`auth.invalid_api_key`).');
+  if (rule.credentials.some((k) => k !== 'session')) reasons.push('The account of the key or token is deactivated (`auth.account_deactivated`).');
+  return reasons.join(' Or: ');
+}
 
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' as const } } };
 
@@ -76,7 +162,7 @@ export class RouteBuilder {
     private readonly opts: { authenticate: Authenticate; validateResponses: boolean; bodyLimit: string },
   ) {}
 
-  route<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, A extends boolean>(
+  route<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, const A extends AuthSpec>(
     spec: RouteSpec<P, Q, B, A>,
   ): void {
     this.document(spec);
@@ -90,11 +176,22 @@ export class RouteBuilder {
         } else next();
       }, json);
     }
+    const raw = spec.rawBody;
+    if (raw) {
+      handlers.push((req, _res, next) => {
+        if (!req.is(raw.mediaTypes)) {
+          next(new AppError(415, 'request.unsupported_media_type', `The request body must be one of ${raw.mediaTypes.join(', ')}`));
+        } else next();
+      }, express.raw({ type: () => true, limit: raw.limit }));
+    }
     const documented = new Set(Object.keys(this.documentedResponses(spec)).map(Number));
     handlers.push(async (req: Request, res: Response) => {
       let reply: Reply;
       try {
-        const auth = spec.auth ? await this.opts.authenticate(req) : undefined;
+        const rule = authRule(spec.auth);
+        const auth = rule ? await this.opts.authenticate(req, rule.credentials) : undefined;
+        if (auth?.passwordExpired && !spec.allowRestricted) throw passwordExpired();
+        if (auth && rule?.scope && !auth.scopes.includes(rule.scope)) throw insufficientScope(rule.scope);
         const params = parse(spec.params, req.params, 'params');
         const query = parse(spec.query, req.query, 'query');
         const body = parse(spec.body, req.body, 'body');
@@ -106,8 +203,10 @@ export class RouteBuilder {
         throw err;
       }
       if (this.opts.validateResponses) checkResponse(spec, reply);
+      if (reply.stream) return sendStream(res, reply, reply.contentType ?? spec.responses[reply.status]?.contentType ?? 'application/json');
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-      if (reply.body === undefined) res.status(reply.status).end();
+      if (reply.contentType) res.status(reply.status).type(reply.contentType).send(reply.body);
+      else if (reply.body === undefined) res.status(reply.status).end();
       else res.status(reply.status).json(reply.body);
     });
     this.router[spec.method](spec.path, ...handlers);
@@ -117,6 +216,12 @@ export class RouteBuilder {
     };
     known.methods.add(spec.method.toUpperCase()).add(spec.method === 'get' ? 'HEAD' : spec.method.toUpperCase());
     this.methodsByPath.set(spec.path, known);
+  }
+
+  /** For a public route that serves a signed-in caller more (an avatar): the credential when one is sent, which must be valid. */
+  optionalPrincipal(req: Request): Promise<Principal | undefined> {
+    const sent = req.headers.authorization !== undefined || req.headers['mendix-apikey'] !== undefined;
+    return sent ? this.opts.authenticate(req, CREDENTIAL_KINDS) : Promise.resolve(undefined);
   }
 
   /** After the routes: a known path asked with a method it does not serve gets 405 and `Allow`, not 404. */
@@ -138,11 +243,19 @@ export class RouteBuilder {
       ...(spec.description ? { description: spec.description } : {}),
       tags: spec.tags,
       // Public operations say so explicitly, rather than leaving it to a global default.
-      security: spec.auth ? [{ session: [] }] : [],
+      // Each accepted credential is one alternative; the API key's two headers go together.
+      security: (authRule(spec.auth)?.credentials ?? []).map((k) => SECURITY[k](authRule(spec.auth)?.scope)),
       request: {
         ...(spec.params ? { params: spec.params as never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),
         ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+        ...(spec.rawBody ? {
+          body: {
+            required: true,
+            description: spec.rawBody.description,
+            content: Object.fromEntries(spec.rawBody.mediaTypes.map((t) => [t, { schema: { type: 'string' as const, format: 'binary' } }])),
+          },
+        } : {}),
       },
       responses: this.documentedResponses(spec),
     });
@@ -151,21 +264,30 @@ export class RouteBuilder {
   private documentedResponses(spec: AnySpec): RouteConfig['responses'] {
     const responses: RouteConfig['responses'] = {};
     if (spec.params || spec.query || spec.body) responses[400] = errorResponse('The request is malformed or fails validation.');
-    if (spec.auth) responses[401] = errorResponse('Missing, invalid or expired session token.');
+    const rule = authRule(spec.auth);
+    const refusals = rule ? forbidden(rule, spec.allowRestricted === true) : '';
+    if (rule) responses[401] = errorResponse(unauthenticatedDescription(rule.credentials));
+    if (refusals) responses[403] = errorResponse(refusals);
     if (spec.body) {
       responses[413] = errorResponse('The request body is too large.');
       responses[415] = errorResponse('The request body is not application/json.');
+    }
+    if (spec.rawBody) {
+      responses[413] = errorResponse(`The request body is over ${spec.rawBody.limit}.`);
+      responses[415] = errorResponse(`The request body is not one of ${spec.rawBody.mediaTypes.join(', ')}.`);
     }
     // Any route that reads the database can meet an outage (api/errors.ts answers database.unavailable).
     if (spec.dependencies !== false && !spec.responses[503]) {
       responses[503] = errorResponse('A dependency (database or workflow service) is unavailable; retry after Retry-After.', retryAfter);
     }
     for (const [status, r] of Object.entries(spec.responses)) {
+      // A route's own 403 keeps the credential refusals in its description.
+      const also = Number(status) === 403 && refusals ? `; or: ${refusals}` : '';
       responses[Number(status)] = {
-        description: r.description,
+        description: r.description + also,
         ...(r.headers ? { headers: r.headers } : {}),
         ...(r.links ? { links: r.links } : {}),
-        ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
+        ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
       };
     }
     return responses;
@@ -181,10 +303,41 @@ function parse(schema: ZodType | undefined, value: unknown, where: string): unkn
   return result.data;
 }
 
+/** Waits for the socket to take more, or to go away (a client that hangs up never drains). */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed) return resolve();
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
+
+async function sendStream(res: Response, reply: Reply, contentType: string): Promise<void> {
+  const chunks = reply.stream![Symbol.asyncIterator]();
+  let next = await chunks.next(); // errors before the first chunk reach the error handler as usual
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+  res.status(reply.status).setHeader('Content-Type', contentType);
+  try {
+    while (!next.done) {
+      // A client that hung up: stop reading, and let the stream release what it holds (a cursor, a connection).
+      if (res.destroyed) return void (await chunks.return?.(undefined));
+      if (!res.write(next.value)) await drained(res);
+      next = await chunks.next();
+    }
+    res.end();
+  } catch (err) {
+    res.destroy(err instanceof Error ? err : new Error(String(err)));
+    await chunks.return?.(undefined).catch(() => undefined);
+  }
+}
+
 function checkResponse(spec: AnySpec, reply: Reply): void {
   const declared = spec.responses[reply.status];
   if (!declared) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered undocumented status ${reply.status}`);
-  if (declared.schema) {
+  if (declared.schema && !reply.stream && !Buffer.isBuffer(reply.body)) {
     const r = declared.schema.safeParse(reply.body);
     if (!r.success) throw new Error(`${spec.method.toUpperCase()} ${spec.path} ${reply.status} breaks its schema: ${r.error.message}`);
   }

@@ -31,6 +31,22 @@ const DOCS_CSP = {
   formAction: ["'self'"],
 };
 
+/**
+ * /settings (api/settingsPage.ts) is static HTML with one script file and one stylesheet, both from this
+ * origin: no inline script or style, no other origin; it calls only this API. Avatars are served by the API
+ * (same origin); a chosen file is previewed from a blob: URL.
+ */
+const SETTINGS_CSP = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'blob:'],
+  connectSrc: ["'self'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+};
+
 /** helmet's headers on every response: nosniff, DENY framing, HSTS, no referrer, and the strict CSP above. */
 export const securityHeaders = (): RequestHandler =>
   helmet({
@@ -41,6 +57,10 @@ export const securityHeaders = (): RequestHandler =>
 /** Replaces the CSP on the docs pages with one Swagger UI can run under. */
 export const docsContentSecurityPolicy = (): RequestHandler =>
   helmet.contentSecurityPolicy({ useDefaults: false, directives: DOCS_CSP });
+
+/** Replaces the CSP on the settings page and its files with SETTINGS_CSP. */
+export const settingsContentSecurityPolicy = (): RequestHandler =>
+  helmet.contentSecurityPolicy({ useDefaults: false, directives: SETTINGS_CSP });
 
 /** API answers carry sessions, merges and personal data: no cache, browser or proxy, may keep one. */
 export const noStore: RequestHandler = (_req, res, next) => {

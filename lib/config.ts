@@ -37,6 +37,15 @@ const trustProxy = z
   .refine((v) => v === 'false' || /^\d{1,2}$/.test(v) || v.split(',').every(proxyEntry), 'must be false, a hop count, or a list of addresses and CIDRs')
   .transform((v): false | number | string[] => (v === 'false' || v === '0' ? false : /^\d+$/.test(v) ? Number(v) : v.split(',').map((e) => e.trim())));
 
+const isTimeZone = (name: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -51,6 +60,7 @@ const envSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('custodian'),
     TEMPORAL_DEADLINE_SECONDS: int(1, 300, 10),
+    WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.:[\]-]+:\d{1,5}$/, 'must be host:port').optional(),
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).default('smtp://localhost:1025'),
     MAIL_FROM: z.string().min(3).default('Custodian <no-reply@custodian.test>'),
     // Length first and alone (abort): one reason per value. Neither message may quote the value.
@@ -59,9 +69,23 @@ const envSchema = z
       .min(32, { error: 'HMAC_SECRET must be at least 32 characters', abort: true })
       .refine((v) => !isPlaceholderSecret(v), 'HMAC_SECRET is a known placeholder or too guessable; generate one with `openssl rand -hex 32`')
       .optional(),
+    // The secret before a rotation: its keys only open what was sealed under them (2FA secrets), which is
+    // sealed again under the current one at its next use (README "Secrets").
+    HMAC_SECRET_PREVIOUS: z
+      .string()
+      .min(32, { error: 'HMAC_SECRET_PREVIOUS must be at least 32 characters', abort: true })
+      .refine((v) => !isPlaceholderSecret(v), 'HMAC_SECRET_PREVIOUS is a known placeholder or too guessable')
+      .optional(),
     SESSION_TTL_SECONDS: seconds(12 * 3600),
     SESSION_IDLE_SECONDS: seconds(30 * 60),
     MERGE_TTL_SECONDS: seconds(24 * 3600),
+    // A password reset expires this long after its latest request (its codes live 10 minutes each).
+    PASSWORD_RESET_TTL_SECONDS: seconds(3600),
+    // An abandoned sign-up or account creation expires (and its pending password hash is deleted) after this.
+    ACCOUNT_CREATION_TTL_SECONDS: seconds(3600),
+    // When the daily password expiry sweep runs: HH:MM, in PASSWORD_EXPIRY_SWEEP_TIMEZONE (an IANA name).
+    PASSWORD_EXPIRY_SWEEP_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)').default('03:00'),
+    PASSWORD_EXPIRY_SWEEP_TIMEZONE: z.string().min(1).default('UTC').refine(isTimeZone, 'must be an IANA time zone name, such as UTC or Europe/Amsterdam'),
     SIGNIN_MAX_FAILURES_PER_ACCOUNT: int(1, 1000, 5),
     SIGNIN_MAX_FAILURES_PER_ADDRESS: int(1, 100_000, 50),
     SIGNIN_BLOCK_SECONDS: seconds(15 * 60),
@@ -91,14 +115,28 @@ function toConfig(env: z.infer<typeof envSchema>) {
       /** Every call the API makes to Temporal ends by then, answering 503 rather than hanging. */
       deadlineMs: env.TEMPORAL_DEADLINE_SECONDS * 1000,
     },
+    /** Where the worker serves Core's Prometheus metrics (`/metrics`); unset: not served. */
+    workerMetrics: {
+      address: env.WORKER_METRICS_ADDRESS,
+    },
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
     // Subkeys derived once here; the raw secret goes no further (lib/keys.ts). Nothing is printed
     // about the development fallback: config stays silent, and the key id tells which secret is in use.
     keys: deriveKeys(env.HMAC_SECRET ?? DEV_HMAC_SECRET),
+    /** The keys of HMAC_SECRET_PREVIOUS, if set: they open, never seal (lib/secretBox.ts). */
+    previousKeys: env.HMAC_SECRET_PREVIOUS ? deriveKeys(env.HMAC_SECRET_PREVIOUS) : undefined,
     sessionTtlMs: env.SESSION_TTL_SECONDS * 1000,
     sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
     mergeTtlMs: env.MERGE_TTL_SECONDS * 1000,
+    passwordResetTtlMs: env.PASSWORD_RESET_TTL_SECONDS * 1000,
+    accountCreationTtlMs: env.ACCOUNT_CREATION_TTL_SECONDS * 1000,
+    /** The daily sweep's time of day (its Schedule's calendar spec): README "Password expiry". */
+    passwordExpirySweep: {
+      hour: Number(env.PASSWORD_EXPIRY_SWEEP_AT.slice(0, 2)),
+      minute: Number(env.PASSWORD_EXPIRY_SWEEP_AT.slice(3, 5)),
+      timezone: env.PASSWORD_EXPIRY_SWEEP_TIMEZONE,
+    },
     signInThrottle: {
       maxFailuresPerAccount: env.SIGNIN_MAX_FAILURES_PER_ACCOUNT,
       maxFailuresPerAddress: env.SIGNIN_MAX_FAILURES_PER_ADDRESS,

@@ -47,6 +47,10 @@ const PURPOSES = {
   rejectionToken: 'rejection-token',
   /** Names an address in budget keys and workflow ids without revealing it (libraries/budgets.ts). */
   addressKey: 'address-key',
+  /** AES-256-GCM key of the stored TOTP secrets (lib/secretBox.ts, libraries/twoFactor.ts). */
+  totpEncryption: 'totp-encryption',
+  /** Peppers the HMAC under which 2FA recovery codes are stored (lib/recoveryCodes.ts). */
+  recoveryCodePepper: 'recovery-code-pepper',
 } as const;
 
 /** Application-wide HKDF salt: keeps our subkeys apart from any other system fed the same secret. */

@@ -2,7 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 
 /**
  * argon2id (the library's default algorithm) at OWASP's first recommended setting: 19 MiB, 2 passes,
- * 1 lane. About 25 ms on one core of the 2-core machines we run on, so a sign-in burst cannot starve
+ * 1 lane. 5–7 ms on one core of the 2-core machines we run on (quiet), so a sign-in burst cannot starve
  * the API, while each guess still costs an attacker 19 MiB. See README "Password hashing".
  * @node-rs/argon2 ships prebuilt binaries, so it works where npm blocks install scripts.
  */

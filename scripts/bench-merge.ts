@@ -1,26 +1,38 @@
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
 import { createSql } from '../db/client';
 import { insertAccount, insertProfile } from '../db/queries/people';
 import { hashPassword } from '../lib/passwords';
+import { probeLocalActivityUpdate, probeUpdate, stopProbeSignal, type latencyProbe } from '../workflows/latencyProbe';
+import { cpuMeter, machine, stackProcesses, summary } from './bench/measure';
 
 /**
- * `npm run bench:merge`: drives N concurrent profile merges over HTTP against a running stack
- * (`npm start`), reading codes from the MailDev inbox, and prints p50/p99 of
- *   start -> code email received   (POST /merges .. the code mail visible in the inbox)
- *   confirm -> completed            (POST /confirmation answering 200 completed)
- * The people it merges are created directly in DATABASE_URL, since sign-up is not an API yet.
+ * `npm run bench:merge [-- --json]`: profile merges over HTTP against a running stack (`npm start`), side
+ * by side with Temporal's own floor measured in the same run: a probe workflow on the same worker
+ * answering a no-op Update and an Update that runs a no-op local activity. Each round drives N merges to
+ * their confirmation, then fires N confirms at once, N local-activity probes at once and N no-op probes
+ * at once (the same N-way barrier, interleaved), and pools the rounds after a warm-up. It prints p50/p99,
+ * confirm ÷ probe, and CPU milliseconds per confirm of each process of the stack (from /proc).
  */
 const env = z
   .object({
     API_URL: z.url().default('http://localhost:3000'),
     MAILDEV_URL: z.url().default('http://localhost:1080'),
     DATABASE_URL: z.string().default('postgres://postgres:postgres@localhost:5433/custodian'),
-    BENCH_MERGES: z.coerce.number().int().min(1).max(500).default(20),
+    TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+    TEMPORAL_NAMESPACE: z.string().default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().default('custodian'),
+    WORKER_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
+    BENCH_MERGES: z.coerce.number().int().min(1).max(200).default(20),
+    BENCH_ROUNDS: z.coerce.number().int().min(1).max(100).default(10),
+    BENCH_WARMUP_ROUNDS: z.coerce.number().int().min(0).max(10).default(1),
+    BENCH_SOLO: z.coerce.number().int().min(0).max(100).default(10),
   })
   .parse(process.env);
-
+const asJson = process.argv.includes('--json');
 const PASSWORD = 'Bench-merge-2026!';
+const portOf = (url: string) => Number(new URL(url.includes('://') ? url : `x://${url}`).port);
 
 async function call(method: string, path: string, token?: string, body?: unknown) {
   const res = await fetch(env.API_URL + path, {
@@ -33,14 +45,11 @@ async function call(method: string, path: string, token?: string, body?: unknown
   return json!;
 }
 
-/**
- * One poller for all merges: twenty clients each polling MailDev would load the machine more than the
- * system under test does.
- */
+/** One poller for all merges: N clients each polling MailDev would load the machine more than the system under test. */
 function createCodeWatcher() {
   const waiting = new Map<string, (code: string) => void>();
   let stopped = false;
-  const poll = async () => {
+  const running = (async () => {
     while (!stopped) {
       if (waiting.size > 0) {
         const mails = (await (await fetch(`${env.MAILDEV_URL}/email`)).json()) as { subject: string; to: { address: string }[] }[];
@@ -57,8 +66,7 @@ function createCodeWatcher() {
       }
       await new Promise((r) => setTimeout(r, 20));
     }
-  };
-  const running = poll();
+  })();
   return {
     codeFor: (to: string) => new Promise<string>((resolve) => waiting.set(to, resolve)),
     stop: async () => {
@@ -68,38 +76,36 @@ function createCodeWatcher() {
   };
 }
 
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+const timed = async (fn: () => Promise<unknown>) => {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
 };
 
 async function main(): Promise<void> {
   const sql = createSql({ databaseUrl: env.DATABASE_URL, max: 4, applicationName: 'custodian-bench' });
   const hash = await hashPassword(PASSWORD);
   const run = randomUUID().slice(0, 8);
-  const pairs: { me: string; other: string }[] = [];
-  try {
-    for (let i = 0; i < env.BENCH_MERGES; i++) {
-      const pair = { me: `bench-${run}-${i}-a@bench.custodian.test`, other: `bench-${run}-${i}-b@bench.custodian.test` };
+  let pairNo = 0;
+  async function newPairs(n: number) {
+    const pairs: { me: string; other: string }[] = [];
+    for (let i = 0; i < n; i++, pairNo++) {
+      const pair = { me: `bench-${run}-${pairNo}-a@bench.custodian.test`, other: `bench-${run}-${pairNo}-b@bench.custodian.test` };
       for (const email of [pair.me, pair.other]) {
         const profileId = randomUUID();
-        await insertProfile(sql, { id: profileId, displayName: `Bench ${i}`, points: i });
+        await insertProfile(sql, { id: profileId, displayName: `Bench ${pairNo}`, points: pairNo });
         await insertAccount(sql, { id: randomUUID(), profileId, email, passwordHash: hash });
       }
       pairs.push(pair);
     }
-  } finally {
-    await sql.end();
+    return pairs;
   }
 
-  // Three phases, each with all merges at once: start and code delivery, verification, confirmation.
-  // The barrier before confirming makes that phase the worst case: every confirmation lands together.
   const watcher = createCodeWatcher();
   const toCode: number[] = [];
-  const toDone: number[] = [];
-  const started = performance.now();
-  const merges = await Promise.all(
-    pairs.map(async ({ me, other }) => {
+  /** Merges at step awaiting_confirmation, ready for the confirm burst. */
+  async function verifiedMerges(n: number) {
+    return Promise.all((await newPairs(n)).map(async ({ me, other }) => {
       const { token } = (await call('POST', '/v1/sessions', undefined, { email: me, password: PASSWORD })) as { token: string };
       const t0 = performance.now();
       const merge = (await call('POST', '/v1/profile/merges', token, { email: other })) as { id: string; emailOptions: { id: string }[] };
@@ -109,23 +115,83 @@ async function main(): Promise<void> {
       toCode.push(performance.now() - t0);
       await call('POST', `/v1/profile/merges/${merge.id}/verification`, token, { code: await code });
       return { id: merge.id, token };
-    }),
-  );
-  await watcher.stop();
-  await Promise.all(
-    merges.map(async ({ id, token }) => {
-      const t1 = performance.now();
-      const done = await call('POST', `/v1/profile/merges/${id}/confirmation`, token);
-      if (done.outcome !== 'completed') throw new Error(`merge ${id} ended ${String(done.outcome)}`);
-      toDone.push(performance.now() - t1);
-    }),
-  );
-  const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(0)} ms  p99 ${percentile(xs, 99).toFixed(0)} ms  max ${Math.max(...xs).toFixed(0)} ms`;
-  process.stdout.write(
-    `${env.BENCH_MERGES} concurrent merges in ${((performance.now() - started) / 1000).toFixed(1)} s\n` +
-      `  start -> code email received: ${fmt(toCode)}\n` +
-      `  confirm -> completed:         ${fmt(toDone)}   (target p50 <= 100 ms, p99 <= 400 ms)\n`,
-  );
+    }));
+  }
+  const confirm = async ({ id, token }: { id: string; token: string }) => {
+    const done = await call('POST', `/v1/profile/merges/${id}/confirmation`, token);
+    if (done.outcome !== 'completed') throw new Error(`merge ${id} ended ${String(done.outcome)}`);
+  };
+
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const probes = await Promise.all(Array.from({ length: env.BENCH_MERGES }, (_, i) =>
+    client.workflow.start<typeof latencyProbe>('latencyProbe', { workflowId: `latency-probe/${run}/${i}`, taskQueue: env.TEMPORAL_TASK_QUEUE })));
+  const meter = cpuMeter(stackProcesses({
+    api: portOf(env.API_URL), worker: portOf(env.WORKER_METRICS_ADDRESS), temporal: portOf(env.TEMPORAL_ADDRESS), postgres: portOf(env.DATABASE_URL),
+  }));
+
+  const confirms: number[] = [];
+  const probeLocal: number[] = [];
+  const probeNoop: number[] = [];
+  const startedAt = performance.now();
+  try {
+    for (let round = 0; round < env.BENCH_WARMUP_ROUNDS + env.BENCH_ROUNDS; round++) {
+      const measured = round >= env.BENCH_WARMUP_ROUNDS;
+      const codesBefore = toCode.length;
+      const merges = await verifiedMerges(env.BENCH_MERGES);
+      if (!measured) toCode.length = codesBefore;
+      meter.begin();
+      const c = await Promise.all(merges.map((m) => timed(() => confirm(m))));
+      if (measured) meter.end();
+      const l = await Promise.all(probes.map((h) => timed(() => h.executeUpdate(probeLocalActivityUpdate))));
+      const o = await Promise.all(probes.map((h) => timed(() => h.executeUpdate(probeUpdate))));
+      if (measured) {
+        confirms.push(...c);
+        probeLocal.push(...l);
+        probeNoop.push(...o);
+      }
+    }
+    const solo: number[] = [];
+    for (let i = 0; i < env.BENCH_SOLO; i++) {
+      const [m] = await verifiedMerges(1);
+      solo.push(await timed(() => confirm(m!)));
+    }
+    const result = {
+      merges: env.BENCH_MERGES,
+      rounds: env.BENCH_ROUNDS,
+      seconds: Math.round((performance.now() - startedAt) / 100) / 10,
+      machine: machine(),
+      confirm: summary(confirms),
+      probeLocalActivity: summary(probeLocal),
+      probeNoop: summary(probeNoop),
+      ratio: { p50: summary(confirms).p50 / summary(probeLocal).p50, p99: summary(confirms).p99 / summary(probeLocal).p99 },
+      soloConfirm: summary(solo),
+      startToCodeEmail: summary(toCode),
+      startToCodeRatio: { p50: summary(toCode).p50 / summary(probeLocal).p50, p99: summary(toCode).p99 / summary(probeLocal).p99 },
+      cpuMsPerConfirm: meter.perOperation(confirms.length),
+    };
+    if (asJson) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    const row = (name: string, s: { p50: number; p99: number }) => `  ${name.padEnd(40)} p50 ${s.p50.toFixed(1).padStart(7)} ms   p99 ${s.p99.toFixed(1).padStart(7)} ms\n`;
+    process.stdout.write(
+      `${env.BENCH_MERGES} at once, ${env.BENCH_ROUNDS} rounds after ${env.BENCH_WARMUP_ROUNDS} warm-up, ${result.seconds} s; load ${result.machine.loadavg.join(' ')} on ${result.machine.cores} cores\n` +
+      row('confirm -> completed', result.confirm) +
+      row('probe: Update with a no-op local activity', result.probeLocalActivity) +
+      row('probe: no-op Update', result.probeNoop) +
+      `  confirm / local-activity probe           p50 ${result.ratio.p50.toFixed(2)}   p99 ${result.ratio.p99.toFixed(2)}   (target <= 1.5 and <= 2)\n` +
+      row('one merge alone: confirm -> completed', result.soloConfirm) +
+      row('start -> code email received', result.startToCodeEmail) +
+      `  start -> code / local-activity probe     p50 ${result.startToCodeRatio.p50.toFixed(2)}   p99 ${result.startToCodeRatio.p99.toFixed(2)}\n` +
+      `  CPU ms per confirm: ${Object.entries(result.cpuMsPerConfirm).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,
+    );
+  } finally {
+    await watcher.stop();
+    await Promise.allSettled(probes.map((h) => h.signal(stopProbeSignal)));
+    await connection.close();
+    await sql.end();
+  }
 }
 
 main().catch((err) => {

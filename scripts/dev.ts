@@ -10,6 +10,7 @@ import { hashPassword } from '../lib/passwords';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './devstack/embeddedPostgres';
 import { ensurePortsFree, isListening, waitFor } from './devstack/ports';
 import { prefixLines, spawnNode, stopChild } from './devstack/processes';
+import { registerSchedules } from './devstack/schedules';
 import { registerSearchAttributes } from './devstack/searchAttributes';
 import { ensureTemporalCli, startTemporalDevServer } from './devstack/temporalCli';
 import { Leftovers } from './devstack/leftovers';
@@ -22,7 +23,7 @@ import { Leftovers } from './devstack/leftovers';
 const ROOT = path.resolve(__dirname, '..');
 const DATA = path.join(ROOT, '.data');
 const EXT = path.extname(__filename);
-const PORTS = { postgres: 5433, temporal: 7233, temporalUi: 8233, smtp: 1025, inbox: 1080 };
+const PORTS = { postgres: 5433, temporal: 7233, temporalUi: 8233, temporalMetrics: 9090, workerMetrics: 9464, smtp: 1025, inbox: 1080 };
 const say = (msg: string) => process.stdout.write(`[dev] ${msg}\n`);
 
 async function main(): Promise<void> {
@@ -54,7 +55,11 @@ async function main(): Promise<void> {
     // A port already taken (a MailDev from another checkout, say) would silently serve this stack.
     await ensurePortsFree([
       ...(env.DATABASE_URL ? [] : [{ name: 'embedded Postgres', port: PORTS.postgres }]),
-      ...(env.TEMPORAL_ADDRESS ? [] : [{ name: 'Temporal dev server', port: PORTS.temporal }, { name: 'Temporal UI', port: PORTS.temporalUi }]),
+      ...(env.TEMPORAL_ADDRESS ? [] : [
+        { name: 'Temporal dev server', port: PORTS.temporal }, { name: 'Temporal UI', port: PORTS.temporalUi },
+        { name: 'Temporal metrics', port: PORTS.temporalMetrics },
+      ]),
+      ...(env.WORKER_METRICS_ADDRESS ? [] : [{ name: 'worker metrics', port: PORTS.workerMetrics }]),
       ...(env.SMTP_URL ? [] : [{ name: 'MailDev SMTP', port: PORTS.smtp }, { name: 'MailDev inbox', port: PORTS.inbox }]),
       { name: 'API', port: loadConfigOrExit(env).port },
     ]);
@@ -75,13 +80,14 @@ async function main(): Promise<void> {
       const cli = ensureTemporalCli(say, env);
       say(`starting the Temporal dev server on port ${PORTS.temporal} (history in .data/temporal.db)`);
       const server = await startTemporalDevServer({
-        cli, dbFile: path.join(DATA, 'temporal.db'), port: PORTS.temporal, uiPort: PORTS.temporalUi, detached: true,
+        cli, dbFile: path.join(DATA, 'temporal.db'), port: PORTS.temporal, uiPort: PORTS.temporalUi, metricsPort: PORTS.temporalMetrics, detached: true,
       });
       leftovers.add('temporal', server.child.pid, 'start-dev');
       mutes.push(prefixLines(server.child, '[temporal]'));
       infra.push({ name: 'temporal', stop: () => stopChild(server.child, 'SIGTERM') });
       env.TEMPORAL_ADDRESS = server.address;
       urls.push(`Temporal UI   http://localhost:${PORTS.temporalUi}`);
+      urls.push(`Temporal metrics  http://localhost:${PORTS.temporalMetrics}/metrics`);
     } else {
       urls.push(`Temporal      ${env.TEMPORAL_ADDRESS} (external; its UI is wherever you run it)`);
     }
@@ -101,9 +107,11 @@ async function main(): Promise<void> {
       urls.push(`Mail          ${env.SMTP_URL.replace(/\/\/[^@/]*@/, '//***@')} (external)`);
     }
 
+    env.WORKER_METRICS_ADDRESS ??= `127.0.0.1:${PORTS.workerMetrics}`;
     const config = loadConfigOrExit(env);
     await migrate(config.databaseUrl, say);
     await registerSearchAttributes(config.temporal.address, config.temporal.namespace);
+    for (const line of await registerSchedules(config)) say(line);
     const sql = createSql({ databaseUrl: config.databaseUrl, max: 1 });
     try {
       if (await seedDemo(sql, await hashPassword(DEMO.password))) say('demo data created');
@@ -129,6 +137,8 @@ async function main(): Promise<void> {
     for (const line of [
       `API           http://localhost:${config.port}`,
       `API docs      http://localhost:${config.port}/docs   (OpenAPI: /openapi.json)`,
+      `API metrics   http://localhost:${config.port}/metrics`,
+      `Worker metrics  http://${env.WORKER_METRICS_ADDRESS}/metrics`,
       ...urls,
       `Demo sign-in  ${DEMO.emails.ada} / ${DEMO.emails.adaKing}, password ${DEMO.password}`,
       'Ctrl-C stops everything.',

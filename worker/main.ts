@@ -1,4 +1,4 @@
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createMailer } from '../lib/mailer';
@@ -14,6 +14,13 @@ async function main(): Promise<void> {
   // Route the SDK's own logs through pino so every line of the process is JSON.
   Runtime.install({
     logger: new DefaultLogger('INFO', ({ level, message, meta }) => log[pinoLevel[level]]({ ...meta }, message)),
+    // Core's own logs (Rust) are forwarded to the same logger rather than printed to stderr.
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      // Workflow-task schedule-to-start and execution latency, local-activity latency, sticky cache
+      // hits and misses, slot use: Core's metrics, for Prometheus.
+      ...(config.workerMetrics.address ? { metrics: { prometheus: { bindAddress: config.workerMetrics.address } } } : {}),
+    },
   });
 
   const sql = createSql({ databaseUrl: config.databaseUrl, max: config.databasePoolMax, applicationName: 'custodian-worker' });

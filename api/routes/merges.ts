@@ -20,7 +20,7 @@ const tooMany = { description: 'Too many wrong codes against this profile or by 
 
 export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   api.route({
-    operationId: 'startMerge', method: 'post', path: '/v1/profile/merges', tags: TAGS, auth: true,
+    operationId: 'startMerge', method: 'post', path: '/v1/profile/merges', tags: TAGS, auth: { scope: 'profile:write' },
     summary: 'Start merging another profile of yours into the signed-in one',
     description: 'Names a login email of the other profile. Answers with the addresses that can receive a verification code, masked.',
     body: StartMerge,
@@ -49,7 +49,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
-    operationId: 'listMerges', method: 'get', path: '/v1/profile/merges', tags: TAGS, auth: true,
+    operationId: 'listMerges', method: 'get', path: '/v1/profile/merges', tags: TAGS, auth: { scope: 'profile:read' },
     summary: 'The merges you started, or (role=source) the merges that aim at your profile',
     description:
       'Newest first, from the merge records: ids, dates and outcomes, never the other profile. With `role=source` the owner of a ' +
@@ -60,7 +60,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
-    operationId: 'getMerge', method: 'get', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
+    operationId: 'getMerge', method: 'get', path: '/v1/profile/merges/:id', tags: TAGS, auth: { scope: 'profile:read' },
     summary: 'The merge\'s step, expiry, attempts left, preview (once verified) and outcome',
     params: IdParams,
     responses: {
@@ -73,7 +73,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
-    operationId: 'sendMergeCode', method: 'post', path: '/v1/profile/merges/:id/code', tags: TAGS, auth: true,
+    operationId: 'sendMergeCode', method: 'post', path: '/v1/profile/merges/:id/code', tags: TAGS, auth: { scope: 'profile:write' },
     summary: `Email a ${CODE_DIGITS}-digit code to one of the offered addresses`,
     description: `The code lives ${minutes(POLICY.codeTtlMs)}; a new one replaces the old. At most one request every ${minutes(POLICY.resendIntervalMs)}.`,
     params: IdParams,
@@ -90,7 +90,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
-    operationId: 'verifyMergeCode', method: 'post', path: '/v1/profile/merges/:id/verification', tags: TAGS, auth: true,
+    operationId: 'verifyMergeCode', method: 'post', path: '/v1/profile/merges/:id/verification', tags: TAGS, auth: { scope: 'profile:write' },
     summary: 'Verify the emailed code; answers with the preview',
     params: IdParams,
     body: VerifyCode,
@@ -106,7 +106,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
-    operationId: 'confirmMerge', method: 'post', path: '/v1/profile/merges/:id/confirmation', tags: TAGS, auth: true,
+    operationId: 'confirmMerge', method: 'post', path: '/v1/profile/merges/:id/confirmation', tags: TAGS, auth: { scope: 'profile:write' },
     summary: 'Apply the verified merge',
     description: 'Applies once, in one transaction; repeating the request never applies it twice.',
     params: IdParams,
@@ -115,7 +115,7 @@ export function mergeRoutes(api: RouteBuilder, merges: MergeService): void {
   });
 
   api.route({
-    operationId: 'cancelMerge', method: 'delete', path: '/v1/profile/merges/:id', tags: TAGS, auth: true,
+    operationId: 'cancelMerge', method: 'delete', path: '/v1/profile/merges/:id', tags: TAGS, auth: { scope: 'profile:write' },
     summary: 'Cancel the merge at any step before confirmation',
     description: 'Its starter may cancel it, and so may the owner of the profile it aims at (see `GET /v1/profile/merges?role=source`).',
     params: IdParams,

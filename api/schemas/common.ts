@@ -26,6 +26,10 @@ export const ErrorSchema = z
       .array(z.object({ path: z.string(), message: z.string() }))
       .optional()
       .openapi({ description: 'Per-field problems, for validation errors.' }),
+    rules: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'For `password.policy_violation`: the stable code of every unmet password rule (see `GET /v1/password-policy`); for `profile.not_publishable`: of every missing prerequisite of a public profile. In the order of `details`.' }),
   })
   .openapi('Error');
 

@@ -45,3 +45,30 @@ export async function findAccountEmail(sql: Queryable, accountId: string): Promi
 export async function updatePasswordHash(sql: Queryable, accountId: string, passwordHash: string): Promise<void> {
   await sql`update accounts set password_hash = ${passwordHash}, updated_at = now() where id = ${accountId}`;
 }
+
+/** What a password change or reset needs to know about an account: its login email, hash and whether SSO manages it. */
+export interface AccountCredentials {
+  id: string;
+  email: string;
+  passwordHash: string | null;
+  sso: boolean;
+  status: AccountStatus;
+}
+
+export async function findAccountCredentials(sql: Queryable, accountId: string): Promise<AccountCredentials | undefined> {
+  const [row] = await sql<AccountCredentials[]>`
+    select id, email, password_hash, sso, status from accounts where id = ${accountId}`;
+  return row;
+}
+
+/**
+ * Sets a new password (change or reset): the hash, and `password_changed_at = now()`, which starts a new
+ * expiry period. Answers the new `password_changed_at`, or undefined for an unknown account.
+ */
+export async function setAccountPassword(sql: Queryable, accountId: string, passwordHash: string): Promise<Date | undefined> {
+  const [row] = await sql<{ passwordChangedAt: Date }[]>`
+    update accounts set password_hash = ${passwordHash}, password_changed_at = now(), updated_at = now()
+     where id = ${accountId}
+    returning password_changed_at`;
+  return row?.passwordChangedAt;
+}

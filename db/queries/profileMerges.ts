@@ -146,6 +146,17 @@ export function writeMerge(tx: Queryable, w: MergeWrite) {
     tx`update accounts set profile_id = ${t}, updated_at = now() where id = any(${w.movedAccountIds}::uuid[])`,
     tx`update profile_merges set applied_at = now(), outcome = 'completed', closed_at = now() where id = ${w.mergeId}`,
     tx`delete from profile_merge_locks where merge_id = ${w.mergeId}`,
+    // An avatar kept from the other profile is stored under it (profile_avatars, migration 00012): it moves along,
+    // and the URL names the surviving profile, before the other profile's row (and its avatar) go.
+    tx`
+      insert into profile_avatars (profile_id, content, content_type, etag, width, height, updated_at)
+      select ${t}, content, content_type, etag, width, height, updated_at from profile_avatars
+       where profile_id = ${o} and ${s.avatarUrl}::text like ${`/v1/profiles/${o}/avatar%`}
+      on conflict (profile_id) do update set content = excluded.content, content_type = excluded.content_type, etag = excluded.etag,
+        width = excluded.width, height = excluded.height, updated_at = excluded.updated_at`,
+    tx`
+      update profiles set avatar_url = replace(avatar_url, ${`/v1/profiles/${o}/`}, ${`/v1/profiles/${t}/`})
+       where id = ${t} and avatar_url like ${`/v1/profiles/${o}/avatar%`}`,
     tx`delete from profiles where id = ${o}`,
   ];
 }

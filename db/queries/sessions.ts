@@ -17,6 +17,7 @@ export interface SessionPrincipal {
   profileId: string;
   companyId: string | null;
   isCompanyAdmin: boolean;
+  isServiceAccount: boolean;
 }
 
 /**
@@ -26,7 +27,7 @@ export interface SessionPrincipal {
  */
 export async function findLiveSession(sql: Queryable, tokenHash: Buffer, idleSeconds = 1800): Promise<SessionPrincipal | undefined> {
   const [row] = await sql<(SessionPrincipal & { stale: boolean })[]>`
-    select s.id as session_id, a.id as account_id, a.profile_id, a.company_id, a.is_company_admin,
+    select s.id as session_id, a.id as account_id, a.profile_id, a.company_id, a.is_company_admin, a.is_service_account,
            s.last_seen_at < now() - least(interval '1 minute', make_interval(secs => ${idleSeconds} / 2.0)) as stale
       from sessions s join accounts a on a.id = s.account_id
      where s.token_hash = ${tokenHash}
@@ -43,6 +44,14 @@ export async function findLiveSession(sql: Queryable, tokenHash: Buffer, idleSec
 /** Signs an account out everywhere. Answers how many sessions ended. */
 export async function revokeAccountSessions(sql: Queryable, accountIds: string[]): Promise<number> {
   const r = await sql`update sessions set revoked_at = now() where account_id = any(${accountIds}::uuid[]) and revoked_at is null`;
+  return r.count;
+}
+
+/** Signs an account out everywhere but one session (the one a password change came from). Answers how many ended. */
+export async function revokeOtherSessions(sql: Queryable, accountId: string, keepSessionId: string): Promise<number> {
+  const r = await sql`
+    update sessions set revoked_at = now()
+     where account_id = ${accountId} and id <> ${keepSessionId} and revoked_at is null`;
   return r.count;
 }
 

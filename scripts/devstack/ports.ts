@@ -33,11 +33,8 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   }
 }
 
-/**
- * Who listens on a TCP port, from /proc (Linux): "pid 123 (maildev --smtp 1025)", or undefined when it
- * cannot be told (another OS, or a process of another user).
- */
-export function portOwner(port: number): string | undefined {
+/** The pid listening on a TCP port, from /proc (Linux); undefined when it cannot be told. */
+export function listenerPid(port: number): number | undefined {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
@@ -62,21 +59,25 @@ export function portOwner(port: number): string | undefined {
       continue;
     }
     for (const fd of fds) {
-      const target = (() => {
-        try {
-          return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-        } catch {
-          return '';
-        }
-      })();
-      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-      if (inode && inodes.has(inode)) {
-        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).map((a) => path.basename(a)).join(' ');
-        return `pid ${pid} (${cmd.slice(0, 120)})`;
+      let target = '';
+      try {
+        target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
       }
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      if (inode && inodes.has(inode)) return Number(pid);
     }
   }
   return undefined;
+}
+
+/** Who listens on a TCP port: "pid 123 (maildev --smtp 1025)", or undefined when it cannot be told. */
+export function portOwner(port: number): string | undefined {
+  const pid = listenerPid(port);
+  if (pid === undefined) return undefined;
+  const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).map((a) => path.basename(a)).join(' ');
+  return `pid ${pid} (${cmd.slice(0, 120)})`;
 }
 
 /** Fails with one message naming every port that is already taken, and its owner when it can be told. */

@@ -58,6 +58,8 @@ export interface DevServerOptions {
   dbFile: string;
   port: number;
   uiPort?: number;
+  /** The dev server's own Prometheus endpoint (`/metrics`); 0 lets the OS pick (tests). */
+  metricsPort?: number;
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Own process group: a terminal's Ctrl-C then reaches only whoever started it. */
@@ -76,7 +78,7 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<{ chi
     '--ip', '127.0.0.1',
     '--port', String(o.port),
     '--http-port', '0',
-    '--metrics-port', '0',
+    '--metrics-port', String(o.metricsPort ?? 0),
     '--namespace', o.namespace ?? 'default',
     '--log-level', o.logLevel ?? 'warn',
     ...searchAttributeFlags(),

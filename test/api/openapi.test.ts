@@ -38,24 +38,103 @@ const ROUTES: Record<string, number[]> = {
   'get /': [200],
   'get /healthz': [200],
   'get /readyz': [200, 503],
-  'post /v1/sessions': [201, 400, 401, 403, 413, 415, 429, 503],
-  'delete /v1/sessions/current': [204, 401, 503],
-  'delete /v1/sessions': [204, 401, 503],
-  'post /v1/profile/merges': [202, 400, 401, 404, 409, 413, 415, 429, 503],
-  'get /v1/profile/merges': [200, 400, 401, 503],
-  'get /v1/profile/merges/{id}': [200, 400, 401, 404, 429, 503],
-  'delete /v1/profile/merges/{id}': [200, 400, 401, 404, 409, 429, 503],
-  'post /v1/profile/merges/{id}/code': [200, 400, 401, 404, 409, 413, 415, 422, 429, 503],
-  'post /v1/profile/merges/{id}/verification': [200, 400, 401, 404, 409, 413, 415, 422, 429, 503],
-  'post /v1/profile/merges/{id}/confirmation': [200, 400, 401, 404, 409, 429, 503],
+  'post /v1/sessions': [200, 201, 400, 401, 403, 413, 415, 429, 503],
+  'post /v1/sessions/second-factor': [201, 400, 403, 404, 413, 415, 422, 429, 503],
+  'get /v1/developer-settings/2fa': [200, 401, 403, 503],
+  'delete /v1/developer-settings/2fa': [200, 400, 401, 403, 404, 413, 415, 429, 503],
+  'post /v1/developer-settings/2fa/totp': [201, 401, 403, 409, 503],
+  'post /v1/developer-settings/2fa/totp/activation': [200, 400, 401, 403, 409, 413, 415, 422, 429, 503],
+  'delete /v1/sessions/current': [204, 401, 403, 503],
+  'delete /v1/sessions': [204, 401, 403, 503],
+  'get /v1/pat-scopes': [200],
+  'get /v1/credentials/current': [200, 401, 403, 503],
+  'get /v1/developer-settings/personal-access-tokens': [200, 401, 403, 503],
+  'post /v1/developer-settings/personal-access-tokens': [201, 400, 401, 403, 409, 413, 415, 503],
+  'get /v1/developer-settings/personal-access-tokens/{id}': [200, 400, 401, 403, 404, 503],
+  'delete /v1/developer-settings/personal-access-tokens/{id}': [204, 400, 401, 403, 404, 503],
+  'get /v1/developer-settings/api-keys': [200, 401, 403, 503],
+  'post /v1/developer-settings/api-keys': [201, 400, 401, 403, 409, 413, 415, 503],
+  'delete /v1/developer-settings/api-keys/{id}': [204, 400, 401, 403, 404, 503],
+  'post /v1/profile/merges': [202, 400, 401, 403, 404, 409, 413, 415, 429, 503],
+  'get /v1/profile/merges': [200, 400, 401, 403, 503],
+  'get /v1/profile/merges/{id}': [200, 400, 401, 403, 404, 429, 503],
+  'delete /v1/profile/merges/{id}': [200, 400, 401, 403, 404, 409, 429, 503],
+  'post /v1/profile/merges/{id}/code': [200, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
+  'post /v1/profile/merges/{id}/verification': [200, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
+  'post /v1/profile/merges/{id}/confirmation': [200, 400, 401, 403, 404, 409, 429, 503],
   'post /v1/profile/merges/{id}/rejection': [200, 400, 404, 409, 413, 415, 429, 503],
+  'post /v1/signups': [202, 400, 409, 413, 415, 422, 429, 503],
+  'get /v1/signups/{id}': [200, 400, 404, 429, 503],
+  'post /v1/signups/{id}/code': [200, 400, 404, 409, 422, 429, 503],
+  'post /v1/signups/{id}/verification': [200, 400, 404, 409, 413, 415, 422, 429, 503],
+  'delete /v1/signups/{id}': [200, 400, 404, 409, 429, 503],
+  'post /v1/accounts': [202, 400, 401, 403, 409, 413, 415, 422, 429, 503],
+  'get /v1/accounts/creations/{id}': [200, 400, 401, 403, 404, 429, 503],
+  'post /v1/accounts/creations/{id}/code': [200, 400, 401, 403, 404, 409, 422, 429, 503],
+  'post /v1/accounts/creations/{id}/verification': [200, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
+  'delete /v1/accounts/creations/{id}': [200, 400, 401, 403, 404, 409, 429, 503],
+  'delete /v1/accounts/current': [202, 401, 403, 429, 503],
+  'delete /v1/accounts/{id}': [202, 400, 401, 403, 429, 503],
+  'get /v1/accounts/deletions/{id}': [200, 400, 404, 503],
+  'get /v1/companies/{id}/password-policy': [200, 400, 401, 403, 404, 503],
+  'put /v1/companies/{id}/password-policy': [200, 400, 401, 403, 404, 413, 415, 503],
+  'get /v1/password-policy': [200],
+  'get /v1/accounts': [200, 401, 403, 503],
+  'put /v1/accounts/current/password': [200, 400, 401, 403, 409, 413, 415, 422, 429, 503],
+  'post /v1/password-resets': [202, 400, 413, 415, 429, 503],
+  'get /v1/password-resets/{id}': [200, 400, 404, 429, 503],
+  'post /v1/password-resets/{id}/completion': [200, 400, 404, 409, 413, 415, 422, 429, 503],
+  'get /v1/notification-settings': [200, 401, 403, 503],
+  'patch /v1/notification-settings': [200, 400, 401, 403, 413, 415, 503],
+  'get /v1/notification-settings/watched-apps': [200, 401, 403, 503],
+  'put /v1/notification-settings/watched-apps/{appId}': [200, 400, 401, 403, 404, 503],
+  'delete /v1/notification-settings/watched-apps/{appId}': [204, 400, 401, 403, 404, 503],
+  'get /v1/personal-data': [200, 401, 403, 503],
+  'get /v1/personal-data/download': [200, 401, 403, 503],
+  'get /v1/personal-data/schema': [200],
+  'get /v1/profile': [200, 401, 403, 404, 503],
+  'patch /v1/profile': [200, 400, 401, 403, 404, 413, 415, 422, 503],
+  'post /v1/profile/visibility': [200, 400, 401, 403, 404, 413, 415, 422, 503],
+  'get /v1/profiles/{id}': [200, 400, 404, 503],
+  'put /v1/profile/avatar': [200, 401, 403, 404, 413, 415, 422, 503],
+  'delete /v1/profile/avatar': [200, 401, 403, 404, 503],
+  'get /v1/profiles/{id}/avatar': [200, 304, 400, 401, 404, 503],
+  'get /v1/catalogues/skills': [200, 503],
+  'get /v1/catalogues/industries': [200, 503],
+  'get /v1/catalogues/countries': [200],
+  'put /v1/profile/recovery-email': [202, 400, 401, 403, 404, 409, 413, 415, 429, 503],
+  'get /v1/profile/recovery-email/verification': [200, 401, 403, 404, 429, 503],
+  'post /v1/profile/recovery-email/verification': [200, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
 };
+// A public profile, its avatar (its owner may send a credential for a private one) and the catalogues need no sign-in.
+const PROFILE_PUBLIC = [
+  'get /v1/profiles/{id}', 'get /v1/profiles/{id}/avatar', 'get /v1/catalogues/skills', 'get /v1/catalogues/industries', 'get /v1/catalogues/countries',
+];
+// The avatar upload's body is the image itself (image/png, image/jpeg or image/webp), not JSON.
+const RAW_BODY: Record<string, string[]> = { 'put /v1/profile/avatar': ['image/png', 'image/jpeg', 'image/webp'] };
+// The JSON Schema of the personal-data format is public: it describes a format, not anyone's data.
+const PERSONAL_DATA_PUBLIC = ['get /v1/personal-data/schema'];
+// "Forgot password?" is for visitors with no session: the reset's random id is its capability.
+const PASSWORD_RESET_ROUTES = ['post /v1/password-resets', 'get /v1/password-resets/{id}', 'post /v1/password-resets/{id}/completion'];
 // Public: signing in, and rejecting a merge with the token from its code email.
-const PUBLIC = ['post /v1/sessions', 'post /v1/profile/merges/{id}/rejection'];
+// Sign-up is for visitors with no session: the request's random id is its capability.
+const SIGN_UP_ROUTES = ['post /v1/signups', 'get /v1/signups/{id}', 'post /v1/signups/{id}/code', 'post /v1/signups/{id}/verification', 'delete /v1/signups/{id}'];
+const PUBLIC = [...PERSONAL_DATA_PUBLIC, ...PROFILE_PUBLIC, 'get /v1/pat-scopes', 'post /v1/sessions', 'post /v1/sessions/second-factor', 'post /v1/profile/merges/{id}/rejection', 'get /v1/password-policy', 'get /v1/accounts/deletions/{id}', ...SIGN_UP_ROUTES, ...PASSWORD_RESET_ROUTES];
 const AUTHENTICATED = Object.keys(ROUTES).filter((k) => k.includes('/v1/') && !PUBLIC.includes(k));
 const WITH_BODY = [
+  'post /v1/signups', 'post /v1/signups/{id}/verification', 'post /v1/accounts', 'post /v1/accounts/creations/{id}/verification',
   'post /v1/sessions', 'post /v1/profile/merges', 'post /v1/profile/merges/{id}/code', 'post /v1/profile/merges/{id}/verification',
-  'post /v1/profile/merges/{id}/rejection',
+  'post /v1/profile/merges/{id}/rejection', 'put /v1/accounts/current/password', 'put /v1/companies/{id}/password-policy',
+  'post /v1/password-resets', 'post /v1/password-resets/{id}/completion',
+  'post /v1/sessions/second-factor', 'delete /v1/developer-settings/2fa', 'patch /v1/notification-settings', 'post /v1/developer-settings/2fa/totp/activation',
+  'post /v1/developer-settings/personal-access-tokens', 'post /v1/developer-settings/api-keys',
+  'patch /v1/profile', 'post /v1/profile/visibility', 'put /v1/profile/recovery-email', 'post /v1/profile/recovery-email/verification',
+];
+
+// A wrong code answers VerificationError (with attemptsLeft).
+const CODE_VERIFICATIONS = [
+  'post /v1/profile/merges/{id}/verification', 'post /v1/signups/{id}/verification', 'post /v1/accounts/creations/{id}/verification',
+  'post /v1/sessions/second-factor', 'post /v1/profile/recovery-email/verification',
 ];
 
 const operations = () =>
@@ -88,7 +167,9 @@ describe('GET /openapi.json', () => {
           expect(schemaOf(o, status)).toBe('#/components/schemas/Readiness');
           continue;
         }
-        const expected = key === 'post /v1/profile/merges/{id}/verification' && status === 422 ? 'VerificationError' : 'Error';
+        // Completing a password reset checks the new password and the code: either error (VerificationError or Error).
+        const resetCompletion = key === 'post /v1/password-resets/{id}/completion' && status === 422;
+        const expected = resetCompletion ? 'PasswordResetCompletionError' : CODE_VERIFICATIONS.includes(key) && status === 422 ? 'VerificationError' : 'Error';
         expect({ key, status, schema: schemaOf(o, status) }).toEqual({ key, status, schema: `#/components/schemas/${expected}` });
       }
     }
@@ -97,7 +178,8 @@ describe('GET /openapi.json', () => {
   test('the Error and VerificationError schemas describe the one error shape', () => {
     const { Error: error, VerificationError: verification } = doc.components.schemas;
     expect(error).toMatchObject({ type: 'object', required: expect.arrayContaining(['error', 'code']) });
-    expect(Object.keys(error!.properties!).sort()).toEqual(['code', 'details', 'error']);
+    // `rules`: the unmet password rules of a password.policy_violation.
+    expect(Object.keys(error!.properties!).sort()).toEqual(['code', 'details', 'error', 'rules']);
     expect(error!.required).not.toContain('details');
     expect(verification).toMatchObject({ type: 'object', required: expect.arrayContaining(['error', 'code', 'attemptsLeft']) });
   });
@@ -109,10 +191,35 @@ describe('GET /openapi.json', () => {
     expect(schemaOf(op('post /v1/profile/merges/{id}/code'), 200)).toBe('#/components/schemas/MergeCodeSent');
     expect(schemaOf(op('get /v1/profile/merges'), 200)).toBe('#/components/schemas/MergeList');
     expect(schemaOf(op('post /v1/profile/merges/{id}/rejection'), 200)).toBe('#/components/schemas/MergeRejection');
+    for (const start of ['post /v1/signups', 'post /v1/accounts']) {
+      expect(schemaOf(op(start), 202)).toBe('#/components/schemas/AccountCreation');
+      expect(op(start).responses['202']!.headers).toHaveProperty('Location');
+    }
     expect(schemaOf(op('get /healthz'), 200)).toBe('#/components/schemas/Health');
+    expect(schemaOf(op('get /v1/pat-scopes'), 200)).toBe('#/components/schemas/ScopeCatalogue');
+    expect(schemaOf(op('get /v1/credentials/current'), 200)).toBe('#/components/schemas/CurrentCredential');
+    expect(schemaOf(op('post /v1/developer-settings/personal-access-tokens'), 201)).toBe('#/components/schemas/PersonalAccessTokenCreated');
+    expect(op('post /v1/developer-settings/personal-access-tokens').responses['201']!.headers).toHaveProperty('Location');
+    expect(schemaOf(op('get /v1/developer-settings/personal-access-tokens'), 200)).toBe('#/components/schemas/PersonalAccessTokenList');
+    expect(schemaOf(op('get /v1/developer-settings/personal-access-tokens/{id}'), 200)).toBe('#/components/schemas/PersonalAccessToken');
+    expect(schemaOf(op('post /v1/developer-settings/api-keys'), 201)).toBe('#/components/schemas/ApiKeyCreated');
+    expect(schemaOf(op('get /v1/developer-settings/api-keys'), 200)).toBe('#/components/schemas/ApiKeyList');
     expect(schemaOf(op('get /readyz'), 200)).toBe('#/components/schemas/Readiness');
     expect(schemaOf(op('get /'), 200)).toBe('#/components/schemas/Index');
     expect(op('delete /v1/sessions/current').responses['204']!.content).toBeUndefined();
+  });
+
+  test('two-factor authentication: sign-in answers a challenge (200) or a session (201); the 2FA routes name their schemas', () => {
+    expect(schemaOf(op('post /v1/sessions'), 200)).toBe('#/components/schemas/SecondFactorRequired');
+    expect(schemaOf(op('post /v1/sessions/second-factor'), 201)).toBe('#/components/schemas/Session');
+    expect(schemaOf(op('get /v1/developer-settings/2fa'), 200)).toBe('#/components/schemas/TwoFactorStatus');
+    expect(schemaOf(op('delete /v1/developer-settings/2fa'), 200)).toBe('#/components/schemas/TwoFactorStatus');
+    expect(schemaOf(op('post /v1/developer-settings/2fa/totp'), 201)).toBe('#/components/schemas/TotpEnrolment');
+    expect(schemaOf(op('post /v1/developer-settings/2fa/totp/activation'), 200)).toBe('#/components/schemas/TotpActivated');
+    expect(doc.components.schemas.TwoFactorMethod).toMatchObject({ enum: ['sms', 'authenticator_app'] });
+    for (const key of ['post /v1/sessions/second-factor', 'post /v1/developer-settings/2fa/totp/activation', 'delete /v1/developer-settings/2fa']) {
+      expect(op(key).responses['429']!.headers).toHaveProperty('Retry-After');
+    }
   });
 
   test('masked email options are documented in their shape: first character and the domain\'s last label', () => {
@@ -122,17 +229,97 @@ describe('GET /openapi.json', () => {
     expect(started.properties.emailOptions.items.properties.masked.example).toBe('a•••@•••.test');
   });
 
-  test('authenticated routes declare the bearer session scheme; the others none', () => {
-    expect(doc.components.securitySchemes.session).toMatchObject({ type: 'http', scheme: 'bearer' });
-    for (const { key, op: o } of operations()) {
-      expect({ key, security: o.security }).toEqual({ key, security: AUTHENTICATED.includes(key) ? [{ session: [] }] : [] });
+  test('every authenticated route documents 403 auth.password_expired, but changing the password and signing out', () => {
+    // Reading one's own credential tells a restricted session why it is restricted.
+    const allowed = ['put /v1/accounts/current/password', 'delete /v1/sessions/current', 'get /v1/credentials/current'];
+    for (const key of AUTHENTICATED) {
+      const description = op(key).responses['403']?.description ?? '';
+      expect({ key, documented: description.includes('auth.password_expired') }).toEqual({ key, documented: !allowed.includes(key) });
     }
+  });
+
+  test('the security schemes: bearerAuth, mxtoken on Authorization, and the Mendix-Username/Mendix-ApiKey pair', () => {
+    expect(doc.components.securitySchemes).toMatchObject({
+      bearerAuth: { type: 'http', scheme: 'bearer' },
+      mxtoken: { type: 'apiKey', in: 'header', name: 'Authorization' },
+      mendixUsername: { type: 'apiKey', in: 'header', name: 'Mendix-Username' },
+      mendixApiKey: { type: 'apiKey', in: 'header', name: 'Mendix-ApiKey' },
+    });
+    expect(doc.components.securitySchemes).not.toHaveProperty('session');
+  });
+
+  test('each authenticated route lists the credentials it accepts, a PAT with the scope it needs; public ones none', () => {
+    const BEARER = { bearerAuth: [] };
+    const API_KEY = { mendixUsername: [], mendixApiKey: [] };
+    const anyCredential = (scope?: string) => [BEARER, API_KEY, { mxtoken: scope ? [scope] : [] }];
+    const scopes = new Set((doc.components.schemas.Scope as unknown as { enum: string[] }).enum);
+    for (const { key, op: o } of operations()) {
+      if (!AUTHENTICATED.includes(key)) {
+        expect({ key, security: o.security }).toEqual({ key, security: [] });
+        continue;
+      }
+      // A session, an API key, a token: in this order, each at most once; a token's requirement names at most one known scope.
+      const forms = (o.security ?? []).map((r) => Object.keys(r).sort().join('+'));
+      expect({ key, forms }).toEqual({ key, forms: ['bearerAuth', 'mendixApiKey+mendixUsername', 'mxtoken'].filter((f) => forms.includes(f)) });
+      expect(forms.length).toBeGreaterThan(0);
+      for (const r of o.security ?? []) {
+        if (r.mxtoken) expect({ key, unknown: r.mxtoken.filter((sc) => !scopes.has(sc)), many: r.mxtoken.length > 1 }).toEqual({ key, unknown: [], many: false });
+        else for (const roles of Object.values(r)) expect(roles).toEqual([]);
+      }
+    }
+    // By design a session only: signing out, the password, deleting and adding accounts, and minting or deleting tokens and keys.
+    const SESSION_ONLY = [
+      'delete /v1/sessions/current', 'delete /v1/sessions', 'put /v1/accounts/current/password', 'delete /v1/accounts/current', 'delete /v1/accounts/{id}',
+      'post /v1/accounts', 'get /v1/accounts/creations/{id}', 'post /v1/accounts/creations/{id}/code', 'post /v1/accounts/creations/{id}/verification',
+      'delete /v1/accounts/creations/{id}', 'post /v1/developer-settings/personal-access-tokens', 'delete /v1/developer-settings/personal-access-tokens/{id}',
+      'post /v1/developer-settings/api-keys', 'delete /v1/developer-settings/api-keys/{id}',
+      // Turning 2FA on or off: a key or a token must not change the factor that guards sign-in.
+      'delete /v1/developer-settings/2fa', 'post /v1/developer-settings/2fa/totp', 'post /v1/developer-settings/2fa/totp/activation',
+      // The personal data export: everything about the person at once, for the person.
+      'get /v1/personal-data', 'get /v1/personal-data/download',
+    ];
+    for (const key of SESSION_ONLY) expect({ key, security: op(key).security }).toEqual({ key, security: [BEARER] });
+    const SCOPED: Record<string, string | undefined> = {
+      'get /v1/credentials/current': undefined,
+      'get /v1/accounts': 'accounts:read',
+      'get /v1/profile/merges': 'profile:read',
+      'get /v1/profile/merges/{id}': 'profile:read',
+      'post /v1/profile/merges': 'profile:write',
+      'post /v1/profile/merges/{id}/code': 'profile:write',
+      'post /v1/profile/merges/{id}/verification': 'profile:write',
+      'post /v1/profile/merges/{id}/confirmation': 'profile:write',
+      'delete /v1/profile/merges/{id}': 'profile:write',
+      'get /v1/companies/{id}/password-policy': 'company:read',
+      'put /v1/companies/{id}/password-policy': 'company:write',
+      'get /v1/developer-settings/personal-access-tokens': 'developer-settings:read',
+      'get /v1/developer-settings/personal-access-tokens/{id}': 'developer-settings:read',
+      'get /v1/developer-settings/api-keys': 'developer-settings:read',
+      'get /v1/developer-settings/2fa': 'developer-settings:read',
+      'get /v1/profile': 'profile:read',
+      'patch /v1/profile': 'profile:write',
+      'put /v1/profile/avatar': 'profile:write',
+      'get /v1/notification-settings': 'profile:read',
+      'patch /v1/notification-settings': 'profile:write',
+    };
+    for (const [key, scope] of Object.entries(SCOPED)) expect({ key, security: op(key).security }).toEqual({ key, security: anyCredential(scope) });
+  });
+
+  test('a route taking tokens documents their 403s; a session-only route the refusal of other credentials', () => {
+    const tokenRoute = op('get /v1/developer-settings/personal-access-tokens').responses['403']!.description;
+    for (const code of ['auth.invalid_token', 'auth.insufficient_scope', 'auth.invalid_api_key', 'auth.account_deactivated', 'auth.password_expired']) {
+      expect(tokenRoute).toContain(code);
+    }
+    expect(tokenRoute).toContain('developer-settings:read');
+    expect(op('post /v1/developer-settings/personal-access-tokens').responses['403']!.description).toContain('auth.credential_not_accepted');
+    expect(op('post /v1/developer-settings/personal-access-tokens').responses['403']!.description).not.toContain('auth.invalid_token');
   });
 
   test('body routes require a JSON body; id routes a path parameter', () => {
     for (const { key, path, op: o } of operations()) {
       if (WITH_BODY.includes(key)) {
         expect({ key, required: o.requestBody?.required, types: Object.keys(o.requestBody?.content ?? {}) }).toEqual({ key, required: true, types: ['application/json'] });
+      } else if (RAW_BODY[key]) {
+        expect({ key, required: o.requestBody?.required, types: Object.keys(o.requestBody?.content ?? {}) }).toEqual({ key, required: true, types: RAW_BODY[key] });
       } else {
         expect({ key, body: o.requestBody }).toEqual({ key, body: undefined });
       }

@@ -29,13 +29,13 @@ function expectUnauthenticated(r: HttpResult): void {
 }
 
 describe('POST /v1/sessions', () => {
-  test('answers 201 with token, accountId, profileId and expiresAt; the token authenticates', async () => {
+  test('answers 201 with token, accountId, profileId, expiresAt and passwordExpired; the token authenticates', async () => {
     const me = await createPerson(stack.sql);
     const before = Date.now();
     const r = await signIn(me.emails[0]!, PASSWORD);
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ token: expect.any(String), accountId: me.accountIds[0], profileId: me.profileId, expiresAt: expect.any(String) });
-    expect(Object.keys(r.body).sort()).toEqual(['accountId', 'expiresAt', 'profileId', 'token']);
+    expect(r.body).toEqual({ token: expect.any(String), accountId: me.accountIds[0], profileId: me.profileId, expiresAt: expect.any(String), passwordExpired: false });
+    expect(Object.keys(r.body).sort()).toEqual(['accountId', 'expiresAt', 'passwordExpired', 'profileId', 'token']);
     expect(r.body.token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits, base64url
     expect(r.body.accountId).toMatch(UUID);
     // The default session lives 12 hours.
@@ -161,6 +161,7 @@ describe('session storage', () => {
       profileId: me.profileId,
       companyId: null,
       isCompanyAdmin: false,
+      isServiceAccount: false,
     });
     expect(await findLiveSession(stack.sql, sha256('wrong'))).toBeUndefined();
     expect(await findLiveSession(stack.sql, Buffer.from(token))).toBeUndefined();

@@ -2,7 +2,8 @@ import { createPerson, type Person } from './people';
 import type { HttpResult, TestStack } from './stack';
 
 type Options = Parameters<TestStack['http']>[2];
-const KEYS = new Set(['error', 'code', 'details', 'attemptsLeft']);
+// `rules`: the stable codes of the unmet password rules of a `password.policy_violation` (libraries/passwordRules.ts).
+const KEYS = new Set(['error', 'code', 'details', 'attemptsLeft', 'rules']);
 
 export function expectErrorShape(r: HttpResult, what: string): void {
   expect({ what, type: r.headers.get('content-type') }).toEqual({ what, type: expect.stringMatching(/^application\/json/) });

@@ -12,6 +12,12 @@ import { FailureType } from '../../workflows/shared/failures';
 import { workflowIds } from '../../workflows/shared/ids';
 import { cancelMergeUpdate, confirmMergeUpdate, mergeCodeUpdates } from '../../workflows/shared/mergeContract';
 import { codeFromMail } from './mailSink';
+import { CREATE_ACCOUNT_SCENARIOS } from './replay/createAccountScenarios';
+import { DELETE_ACCOUNT_SCENARIOS } from './replay/deleteAccountScenarios';
+import { PASSWORD_EXPIRY_SCENARIOS } from './replay/passwordExpiryScenarios';
+import { RESET_PASSWORD_SCENARIOS } from './replay/resetPasswordScenarios';
+import { TOKEN_EXPIRY_SCENARIOS } from './replay/tokenExpiryScenarios';
+import { VERIFY_RECOVERY_EMAIL_SCENARIOS } from './replay/verifyRecoveryEmailScenarios';
 import { LONG, wrong } from './mergeHarness';
 import { createPerson } from './people';
 import { historyShape, type HistoryJson, type HistoryShape } from './replayFixtures';
@@ -24,6 +30,12 @@ import { eventually, sleep } from './waiting';
  */
 export const CURRENT_VERSIONS: Record<string, number> = {
   mergeProfile: 2,
+  createAccount: 1,
+  deleteAccount: 1,
+  passwordExpirySweep: 1,
+  tokenExpirySweep: 1,
+  resetPassword: 1,
+  verifyRecoveryEmail: 1,
 };
 
 export interface Recording {
@@ -246,6 +258,12 @@ export const SCENARIOS: Scenario[] = [
       expect(h.activities).toEqual(['sendMergeCompletedEmail']);
     },
   }),
+  ...PASSWORD_EXPIRY_SCENARIOS,
+  ...TOKEN_EXPIRY_SCENARIOS,
+  ...RESET_PASSWORD_SCENARIOS,
+  ...DELETE_ACCOUNT_SCENARIOS,
+  ...CREATE_ACCOUNT_SCENARIOS,
+  ...VERIFY_RECOVERY_EMAIL_SCENARIOS,
 ];
 
 /** The scenario a committed history of `workflowType` and `branch` is checked against, if there is one. */

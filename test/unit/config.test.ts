@@ -38,9 +38,14 @@ describe('loadConfig defaults', () => {
       smtpUrl: 'smtp://localhost:1025',
       mailFrom: 'Custodian <no-reply@custodian.test>',
       keys: deriveKeys(DEV_SECRET),
+      previousKeys: undefined,
+      workerMetrics: { address: undefined },
       sessionTtlMs: 12 * 3600 * 1000,
       sessionIdleSeconds: 1800,
       mergeTtlMs: 24 * 3600 * 1000,
+      accountCreationTtlMs: 3600 * 1000,
+      passwordResetTtlMs: 3600 * 1000,
+      passwordExpirySweep: { hour: 3, minute: 0, timezone: 'UTC' },
       signInThrottle: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, blockSeconds: 900 },
     });
   });
@@ -48,7 +53,7 @@ describe('loadConfig defaults', () => {
   test('empty strings count as unset, so defaults apply', () => {
     const blank = Object.fromEntries(
       ['NODE_ENV', 'LOG_LEVEL', 'PORT', 'TRUST_PROXY', 'DATABASE_URL', 'DATABASE_POOL_MAX', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE',
-        'TEMPORAL_TASK_QUEUE', 'SMTP_URL', 'MAIL_FROM', 'HMAC_SECRET', 'SESSION_TTL_SECONDS', 'MERGE_TTL_SECONDS',
+        'TEMPORAL_TASK_QUEUE', 'SMTP_URL', 'MAIL_FROM', 'HMAC_SECRET', 'SESSION_TTL_SECONDS', 'MERGE_TTL_SECONDS', 'ACCOUNT_CREATION_TTL_SECONDS', 'PASSWORD_RESET_TTL_SECONDS',
         'SIGNIN_MAX_FAILURES_PER_ACCOUNT', 'SIGNIN_MAX_FAILURES_PER_ADDRESS', 'SIGNIN_BLOCK_SECONDS'].map((k) => [k, '']),
     );
     expect(loadConfig(blank)).toEqual(loadConfig({}));
@@ -66,6 +71,7 @@ describe('loadConfig defaults', () => {
 describe('loadConfig parses every variable', () => {
   test('all variables set', () => {
     const hmac = STRONG;
+    const previous = 'prev-Qw8kLmZr4TxNb2VhJc9FsYd6PgUe3Ha';
     expect(
       loadConfig({
         NODE_ENV: 'production',
@@ -80,11 +86,17 @@ describe('loadConfig parses every variable', () => {
         TEMPORAL_NAMESPACE: 'prod',
         TEMPORAL_TASK_QUEUE: 'custodian-prod',
         TEMPORAL_DEADLINE_SECONDS: '30',
+        WORKER_METRICS_ADDRESS: '0.0.0.0:9464',
+        HMAC_SECRET_PREVIOUS: previous,
         SMTP_URL: 'smtps://mailer:pw@smtp.internal:465',
         MAIL_FROM: 'Ops <ops@example.com>',
         HMAC_SECRET: hmac,
         SESSION_TTL_SECONDS: '60',
         MERGE_TTL_SECONDS: '120',
+        ACCOUNT_CREATION_TTL_SECONDS: '300',
+        PASSWORD_RESET_TTL_SECONDS: '900',
+        PASSWORD_EXPIRY_SWEEP_AT: '23:45',
+        PASSWORD_EXPIRY_SWEEP_TIMEZONE: 'Europe/Amsterdam',
         SIGNIN_MAX_FAILURES_PER_ACCOUNT: '3',
         SIGNIN_MAX_FAILURES_PER_ADDRESS: '7',
         SIGNIN_BLOCK_SECONDS: '30',
@@ -101,9 +113,14 @@ describe('loadConfig parses every variable', () => {
       smtpUrl: 'smtps://mailer:pw@smtp.internal:465',
       mailFrom: 'Ops <ops@example.com>',
       keys: deriveKeys(hmac),
+      previousKeys: deriveKeys(previous),
+      workerMetrics: { address: '0.0.0.0:9464' },
       sessionTtlMs: 60_000,
       sessionIdleSeconds: 600,
       mergeTtlMs: 120_000,
+      accountCreationTtlMs: 300_000,
+      passwordResetTtlMs: 900_000,
+      passwordExpirySweep: { hour: 23, minute: 45, timezone: 'Europe/Amsterdam' },
       signInThrottle: { maxFailuresPerAccount: 3, maxFailuresPerAddress: 7, blockSeconds: 30 },
     });
   });
@@ -158,6 +175,11 @@ describe('loadConfig rejects bad values, naming the variable and never echoing t
     ['SESSION_TTL_SECONDS', '1.5'],
     ['SESSION_TTL_SECONDS', String(11 * 365 * 24 * 3600)],
     ['MERGE_TTL_SECONDS', 'forever'],
+    ['ACCOUNT_CREATION_TTL_SECONDS', '0'],
+    ['PASSWORD_RESET_TTL_SECONDS', '1h'],
+    ['PASSWORD_EXPIRY_SWEEP_AT', '24:00'],
+    ['PASSWORD_EXPIRY_SWEEP_AT', '3:00'],
+    ['PASSWORD_EXPIRY_SWEEP_TIMEZONE', 'Mars/Olympus_Mons'],
     ['SIGNIN_MAX_FAILURES_PER_ACCOUNT', '0'],
     ['SIGNIN_MAX_FAILURES_PER_ADDRESS', 'lots'],
     ['SIGNIN_BLOCK_SECONDS', '-1'],

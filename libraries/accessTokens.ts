@@ -1,0 +1,104 @@
+import type { Sql } from '../db/client';
+import { appendAudit } from '../db/queries/audit';
+import {
+  findToken, findTokenByHash, insertToken, listTokens, lockAccountAndCountTokens, revokeToken, touchToken, type TokenRow,
+} from '../db/queries/personalAccessTokens';
+import { sha256 } from '../lib/crypto';
+import { AppError } from '../lib/errors';
+import { isWellFormedSecret, newSecret } from '../lib/tokenFormat';
+import { credentialOwnerDeactivated, invalidToken } from './credentialErrors';
+import { tokenPrincipal, type Principal, type SessionPrincipal, type TokenPrincipal } from './principal';
+import { isScope, normalizeScopes, type Scope } from './scopes';
+import { TOKEN_REMINDER_DAYS } from '../workflows/shared/tokenExpirySweep';
+
+/** Live tokens one account may hold at once: enough for every automation, bounded against abuse. */
+export const MAX_TOKENS_PER_ACCOUNT = 100;
+/** The owner is reminded this many days before a token with an expiry expires (the daily sweep). */
+export const TOKEN_EXPIRY_REMINDER_DAYS = TOKEN_REMINDER_DAYS;
+
+export interface TokenView {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  expired: boolean;
+}
+
+const view = (t: TokenRow, now = Date.now()): TokenView => ({
+  id: t.id,
+  name: t.name,
+  scopes: t.scopes.filter(isScope),
+  createdAt: t.createdAt.toISOString(),
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+  expiresAt: t.expiresAt?.toISOString() ?? null,
+  expired: t.expiresAt !== null && t.expiresAt.getTime() <= now,
+});
+
+const tokenNotFound = () => new AppError(404, 'personal_access_token.not_found', 'No such personal access token');
+
+/**
+ * Personal access tokens (User Settings §5.3, README "Developer settings"): the signed-in account's own, and
+ * the lookup that turns `Authorization: mxtoken <token>` into a principal.
+ */
+export function createAccessTokens({ sql }: { sql: Sql }) {
+  return {
+    /**
+     * The principal of a token, or a 403 in the one error shape. The format and checksum are checked first,
+     * so a typo costs no database lookup. Then one indexed read, on every request (no cache: a deleted token
+     * is refused on its next request, by every API process). The last use is written at most once a minute.
+     */
+    async authenticate(token: string): Promise<TokenPrincipal> {
+      if (!isWellFormedSecret('pat', token)) throw invalidToken();
+      const row = await findTokenByHash(sql, sha256(token));
+      if (!row) throw invalidToken();
+      if (!row.accountActive) throw credentialOwnerDeactivated();
+      if (row.stale) await touchToken(sql, row.id);
+      return tokenPrincipal('pat', row.id, row, row.scopes.filter(isScope));
+    },
+
+    /** Creates a token; its secret is in this answer only. Audited with ids and scopes, never the secret or the name. */
+    async create(auth: SessionPrincipal, input: { name: string; scopes: Scope[]; expiresAt: Date | null }): Promise<TokenView & { token: string }> {
+      const token = newSecret('pat');
+      const scopes = normalizeScopes(input.scopes);
+      const row = await sql.begin(async (tx) => {
+        const live = await lockAccountAndCountTokens(tx, auth.accountId);
+        if (live === undefined) throw new AppError(401, 'auth.unauthenticated', 'A valid session token is required');
+        if (live >= MAX_TOKENS_PER_ACCOUNT) {
+          throw new AppError(409, 'personal_access_token.limit_reached', `An account can hold at most ${MAX_TOKENS_PER_ACCOUNT} personal access tokens; delete one first`);
+        }
+        const created = await insertToken(tx, { accountId: auth.accountId, name: input.name, tokenHash: sha256(token), scopes, expiresAt: input.expiresAt });
+        await appendAudit(tx, {
+          actorAccountId: auth.accountId, action: 'personal_access_token.created', subjectType: 'account', subjectId: auth.accountId,
+          details: { tokenId: created.id, scopes, expiresAt: created.expiresAt?.toISOString() ?? null, sessionId: auth.sessionId },
+        });
+        return created;
+      });
+      return { ...view(row), token };
+    },
+
+    async list(auth: Principal): Promise<{ tokens: TokenView[] }> {
+      const now = Date.now();
+      return { tokens: (await listTokens(sql, auth.accountId)).map((t) => view(t, now)) };
+    },
+
+    async get(auth: Principal, id: string): Promise<TokenView> {
+      const row = await findToken(sql, auth.accountId, id);
+      if (!row) throw tokenNotFound();
+      return view(row);
+    },
+
+    /** Deletes a token: refused from its next request on. Another account's id, or a deleted one, is 404. */
+    async delete(auth: SessionPrincipal, id: string): Promise<void> {
+      await sql.begin(async (tx) => {
+        if (!(await revokeToken(tx, auth.accountId, id))) throw tokenNotFound();
+        await appendAudit(tx, {
+          actorAccountId: auth.accountId, action: 'personal_access_token.deleted', subjectType: 'account', subjectId: auth.accountId,
+          details: { tokenId: id, sessionId: auth.sessionId },
+        });
+      });
+    },
+  };
+}
+export type AccessTokens = ReturnType<typeof createAccessTokens>;
