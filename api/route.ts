@@ -185,10 +185,10 @@ export class RouteBuilder {
       }, express.raw({ type: () => true, limit: raw.limit }));
     }
     const documented = new Set(Object.keys(this.documentedResponses(spec)).map(Number));
+    const rule = authRule(spec.auth);
     handlers.push(async (req: Request, res: Response) => {
       let reply: Reply;
       try {
-        const rule = authRule(spec.auth);
         const auth = rule ? await this.opts.authenticate(req, rule.credentials) : undefined;
         if (auth?.passwordExpired && !spec.allowRestricted) throw passwordExpired();
         if (auth && rule?.scope && !auth.scopes.includes(rule.scope)) throw insufficientScope(rule.scope);
@@ -235,6 +235,7 @@ export class RouteBuilder {
   }
 
   private document(spec: AnySpec): void {
+    const rule = authRule(spec.auth);
     this.registry.registerPath({
       method: spec.method,
       path: spec.path.replace(/:(\w+)/g, '{$1}'),
@@ -244,7 +245,7 @@ export class RouteBuilder {
       tags: spec.tags,
       // Public operations say so explicitly, rather than leaving it to a global default.
       // Each accepted credential is one alternative; the API key's two headers go together.
-      security: (authRule(spec.auth)?.credentials ?? []).map((k) => SECURITY[k](authRule(spec.auth)?.scope)),
+      security: (rule?.credentials ?? []).map((k) => SECURITY[k](rule?.scope)),
       request: {
         ...(spec.params ? { params: spec.params as never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { createSql } from '../db/client';
 import { insertAccount, insertProfile } from '../db/queries/people';
 import { hashPassword } from '../lib/passwords';
-import { percentile } from './bench/measure';
+import { machine, percentile } from './bench/measure';
 
 /**
  * `npm run bench:auth [-- --json]`: what each credential costs, side by side in one run against one running API
@@ -158,7 +158,11 @@ async function main(): Promise<void> {
   const sliceMs = (env.BENCH_AUTH_SECONDS * 1000) / env.BENCH_AUTH_ROUNDS;
   const samples: Record<Phase, Sample[]> = { healthz: [], pat: [], session: [], apiKey: [] };
   for (let r = 0; r < env.BENCH_AUTH_ROUNDS; r++) {
-    for (const name of order) samples[name].push(await load(concurrency, sliceMs, env.BENCH_AUTH_MAX_REQUESTS, phases[name].expected, phases[name].request));
+    // Each round starts with another phase, so none always follows the same one.
+    for (let i = 0; i < order.length; i++) {
+      const name = order[(i + r) % order.length]!;
+      samples[name].push(await load(concurrency, sliceMs, env.BENCH_AUTH_MAX_REQUESTS, phases[name].expected, phases[name].request));
+    }
   }
   const figures = Object.fromEntries(order.map((name) => [name, stats(merge(samples[name]))])) as Record<Phase, ReturnType<typeof stats>>;
   const ratio = (name: Phase) => round1((figures[name].perSecond / figures.healthz.perSecond) * 100) / 100;
@@ -169,6 +173,7 @@ async function main(): Promise<void> {
 
   const result = {
     apiUrl: env.API_URL,
+    machine: machine(),
     endpoint: ENDPOINT,
     concurrency,
     rounds: env.BENCH_AUTH_ROUNDS,
@@ -185,13 +190,14 @@ async function main(): Promise<void> {
   const row = (label: string, s: ReturnType<typeof stats>, r?: number) =>
     `  ${label.padEnd(48)} ${String(s.requests).padStart(7)} ${s.perSecond.toFixed(1).padStart(9)} ${s.p50Ms.toFixed(1).padStart(7)} ${s.p99Ms.toFixed(1).padStart(7)} ${s.maxMs.toFixed(1).padStart(7)} ${String(s.errors).padStart(6)} ${r === undefined ? '' : r.toFixed(2).padStart(6)}`;
   process.stdout.write(
-    `${env.API_URL}, ${concurrency} concurrent, ${env.BENCH_AUTH_ROUNDS} interleaved rounds, ${env.BENCH_AUTH_SECONDS} s per phase in all\n` +
+    `${env.API_URL}, ${concurrency} concurrent, ${env.BENCH_AUTH_ROUNDS} interleaved rounds, ${env.BENCH_AUTH_SECONDS} s per phase in all; ` +
+    `${result.machine.cores} cores, load average ${result.machine.loadavg.join(' ')} at the end\n` +
     `  ${'phase'.padEnd(48)} ${'reqs'.padStart(7)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'errors'.padStart(6)} ${'×healthz'.padStart(6)}\n` +
     `${row(phases.healthz.label, figures.healthz, 1)}\n` +
     `${row(phases.pat.label, figures.pat, ratio('pat'))}\n` +
     `${row(phases.session.label, figures.session, ratio('session'))}\n` +
     `${row(phases.apiKey.label, figures.apiKey, ratio('apiKey'))}\n` +
-    `PAT throughput ${ratio('pat')} × /healthz (target ≥ 0.8): ${result.target.met ? 'met' : 'NOT met'}\n` +
+    `PAT throughput ${ratio('pat').toFixed(2)} × /healthz (target ≥ 0.8): ${result.target.met ? 'met' : 'NOT met'}\n` +
     `deleted token, next request: ${next.status} ${String(next.body.code ?? '')} (${result.deletedTokenNextRequest.refused ? 'refused' : 'NOT refused'})\n`,
   );
   for (const name of order) if (figures[name].errors) process.stdout.write(`  ${name}: unexpected answers ${JSON.stringify(figures[name].unexpected)}\n`);

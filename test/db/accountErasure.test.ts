@@ -103,7 +103,8 @@ describe('removing an account', () => {
     const { person, apps } = await personWithEverything(db.sql, { accounts: 2, colleague });
     const [gone, kept] = person.accountIds as [string, string];
     const deletionId = randomUUID();
-    expect(await revokeForDeletion(db.sql, deletionId, gone)).toBe(1);
+    // Its session, its API key and its personal access token (test/helpers/erasure.ts traces).
+    expect(await revokeForDeletion(db.sql, deletionId, gone)).toBe(3);
 
     const removal = await remove(gone, deletionId);
 

@@ -63,7 +63,7 @@ export async function appsWithMembers(sql: Sql, person: Person, colleague?: Pers
   return { companyId: company!.id, appId: app!.id };
 }
 
-/** Sessions, audit entries, budgets, an outbox row and a pending address of the person: what flows leave behind. */
+/** Sessions, API keys and tokens, audit entries, budgets, outbox rows and a pending address of the person: what flows leave behind. */
 export async function traces(sql: Sql, person: Person, profile: Partial<ProfileSeed>): Promise<void> {
   for (const [i, accountId] of person.accountIds.entries()) {
     await insertSession(sql, { accountId, tokenHash: sha256(`token-${accountId}`), expiresAt: new Date(Date.now() + 3_600_000) });
@@ -75,6 +75,12 @@ export async function traces(sql: Sql, person: Person, profile: Partial<ProfileS
         (${`signin_account:${email}`}, 1, ${expire}), (${`signin_pair:${email}|203.0.113.7`}, 1, ${expire}),
         (${`codeProofsPerActor:${accountId}`}, 2, ${expire})`;
     await sql`insert into email_outbox (idempotency_key, template, sent_at) values (${`test-notice/${accountId}`}, 'test-notice', now())`;
+    // An API key and a token, named after the person (free text), and the token's expiry reminder.
+    await sql`insert into api_keys (account_id, name, key_hash) values (${accountId}, ${`Key of ${profile.displayName ?? ''}`}, ${sha256(`key-${accountId}`)})`;
+    const [pat] = await sql<{ id: string }[]>`
+      insert into personal_access_tokens (account_id, name, token_hash, scopes, expires_at)
+      values (${accountId}, ${`Token of ${profile.displayName ?? ''}`}, ${sha256(`pat-${accountId}`)}, '{profile:read}', now() + interval '3 days') returning id`;
+    await sql`insert into email_outbox (idempotency_key, template, sent_at) values (${`pat-expiry/${accountId}/${pat!.id}`}, 'pat-expiry', now())`;
   }
   await appendAudit(sql, {
     actorAccountId: person.accountIds[0]!, action: 'verification_code.wrong', subjectType: 'profile', subjectId: person.profileId,

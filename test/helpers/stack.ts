@@ -27,7 +27,7 @@ export interface HttpResult {
  */
 let runtimeInstalled = false;
 /** The SDK logs every worker state change at INFO; tests only want to hear about problems. */
-function quietSdk(): void {
+export function quietSdk(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {

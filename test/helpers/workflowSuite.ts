@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type * as workflows from '../../workflows';
 import { infra } from './infra';
+import { quietSdk } from './stack';
 
 /** Every activity of the task queue, with its real signature: what a mock must look like. */
 export type Activities = ReturnType<typeof createActivities>;
@@ -31,18 +32,6 @@ export function mockActivities(mocks: Partial<Activities>): Activities {
     });
   }
   return all as Activities;
-}
-
-let runtimeInstalled = false;
-/** The SDK logs every worker state change at INFO; tests only want to hear about problems. */
-function quietSdk(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    /* already installed in this process */
-  }
 }
 
 export type StartOptions = Omit<WorkflowStartOptions, 'args' | 'taskQueue' | 'workflowId'>;

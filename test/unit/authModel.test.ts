@@ -3,7 +3,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { Writable } from 'node:stream';
 import express from 'express';
+import pino from 'pino';
+import { pinoHttp } from 'pino-http';
 import { createAuthenticate, registerSecuritySchemes } from '../../api/auth';
 import { errorHandler } from '../../api/errors';
 import { RouteBuilder } from '../../api/route';
@@ -13,6 +16,7 @@ import type { ApiKeys } from '../../libraries/apiKeys';
 import { invalidApiKey, invalidToken } from '../../libraries/credentialErrors';
 import { sessionPrincipal, tokenPrincipal, type Principal } from '../../libraries/principal';
 import type { Sessions } from '../../libraries/sessions';
+import { REDACT } from '../../lib/logger';
 import { newSecret } from '../../lib/tokenFormat';
 
 const ACCOUNT = { accountId: 'a1', profileId: 'p1', companyId: null, isCompanyAdmin: false, isServiceAccount: false };
@@ -186,5 +190,34 @@ describe('replies other than JSON', () => {
     expect(r.type).toBe('image/png');
     expect([...r.body]).toEqual([0x89, 0x50, 0x4e, 0x47]);
     expect(Object.keys(doc.paths['/image.png']!.get!.responses['200']!.content!)).toEqual(['image/png']);
+  });
+});
+
+describe('credentials never reach the log', () => {
+  test('request logs redact Authorization (Bearer and mxtoken) and both API key headers', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const app = express();
+    app.use(pinoHttp({ logger: pino({ level: 'info', redact: { paths: REDACT, censor: '[redacted]' } }, sink) }));
+    app.get('/x', (_req, res) => {
+      res.json({});
+    });
+    const s: Server = await new Promise((resolve) => {
+      const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
+    });
+    const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/x`;
+    await (await fetch(url, { headers: { authorization: `mxtoken ${PAT}` } })).arrayBuffer();
+    await (await fetch(url, { headers: { authorization: `Bearer ${SESSION_TOKEN}` } })).arrayBuffer();
+    await (await fetch(url, { headers: { 'mendix-username': 'ada@x.test', 'mendix-apikey': KEY } })).arrayBuffer();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    const text = lines.join('');
+    expect(lines).toHaveLength(3);
+    expect(text).toContain('[redacted]');
+    for (const secret of [PAT, KEY, SESSION_TOKEN, 'ada@x.test']) expect(text).not.toContain(secret);
   });
 });
