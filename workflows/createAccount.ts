@@ -21,20 +21,15 @@ import {
 } from './shared/accountCreationContract';
 import { FailureType } from './shared/failures';
 import { FLOW_STEP, PROFILE_ID } from './shared/searchAttributes';
+import { UNTIL_DONE } from './kit/activityOptions';
 
 type Activities = ReturnType<typeof createActivities>;
 
 // The user waits on the creation inside the `create` Update (the seed's loader), so it is a local activity.
 // It is idempotent (keyed by the request's row) and must eventually happen: infrastructure failures retry.
-const { createAccountFromPending } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const { createAccountFromPending } = proxyLocalActivities<Activities>(UNTIL_DONE);
 // Nobody waits for the close: an ordinary activity, visible as such in the UI.
-const { closeAccountCreation } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const { closeAccountCreation } = proxyActivities<Activities>(UNTIL_DONE);
 
 /**
  * Creates an account for an address once its owner proves it with an emailed code: a new profile with the

@@ -1,11 +1,9 @@
 import { condition, defineSignal, defineUpdate, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { UNTIL_DONE } from './kit/activityOptions';
 
 // The same local-activity options as the merge's apply, so the probe pays what a confirm pays.
-const { probeNoop } = proxyLocalActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const { probeNoop } = proxyLocalActivities<ReturnType<typeof createActivities>>(UNTIL_DONE);
 
 export const probeUpdate = defineUpdate<number, []>('probe');
 export const probeLocalActivityUpdate = defineUpdate<number, []>('probeLocalActivity');

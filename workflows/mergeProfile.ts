@@ -19,21 +19,16 @@ import {
   type MergeOutcome, type MergeProfileInput, type MergeStatus, type MergeStep,
 } from './shared/mergeContract';
 import { FLOW_STEP } from './shared/searchAttributes';
+import { UNTIL_DONE } from './kit/activityOptions';
 
 type Activities = ReturnType<typeof createActivities>;
 
 // The user waits on the apply inside the confirm Update, so it is a local activity. It is idempotent
 // (keyed by the merge row) and must eventually happen: infrastructure failures retry indefinitely.
-const { applyProfileMerge } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const { applyProfileMerge } = proxyLocalActivities<Activities>(UNTIL_DONE);
 // Nobody waits for these, and a local activity would hold the workflow task (and so the confirm's
 // answer) open while it runs: ordinary activities, visible as such in the UI.
-const { closeProfileMerge, sendMergeCompletedEmail } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const { closeProfileMerge, sendMergeCompletedEmail } = proxyActivities<Activities>(UNTIL_DONE);
 
 /**
  * Merges the profile `sourceProfileId` into `targetProfileId` once the user proves ownership of the source

@@ -23,6 +23,7 @@ import {
 } from './shared/passwordResetContract';
 import { FLOW_STEP } from './shared/searchAttributes';
 import type { SendCodeInput } from './shared/verification';
+import { UNTIL_DONE } from './kit/activityOptions';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -36,10 +37,7 @@ const { sendVerificationCode, sendPasswordResetSsoNotice } = proxyActivities<Act
 // Once a code is verified the password must eventually be set: infrastructure failures retry indefinitely.
 // The apply is idempotent (keyed by the run), so a worker lost after its commit costs a retry, not a second
 // apply; being an ordinary activity, it is scheduled in the same workflow task that records the verdict.
-const { applyPasswordReset, closePasswordReset, sendPasswordChangedEmail } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const { applyPasswordReset, closePasswordReset, sendPasswordChangedEmail } = proxyActivities<Activities>(UNTIL_DONE);
 
 // A computation with no I/O (the HMAC of a code derived from its challenge id): local, so no round trip.
 const { passwordResetCodeHmac } = proxyLocalActivities<Activities>({

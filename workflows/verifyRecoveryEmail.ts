@@ -11,15 +11,13 @@ import {
   settledRecoveryEmailUpdate, type RecoveryEmailOutcome, type RecoveryEmailStatus, type RecoveryEmailStep, type VerifyRecoveryEmailInput,
 } from './shared/recoveryEmailContract';
 import { FLOW_STEP } from './shared/searchAttributes';
+import { UNTIL_DONE } from './kit/activityOptions';
 
 type Activities = ReturnType<typeof createActivities>;
 
 // Once a code is verified the address must eventually be set and the old one told: infrastructure
 // failures retry until they succeed. All three are idempotent (keyed by the change, outbox).
-const { applyRecoveryEmail, closeRecoveryEmailChange } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const { applyRecoveryEmail, closeRecoveryEmailChange } = proxyActivities<Activities>(UNTIL_DONE);
 // The notice to the old address: a mail server down for a day loses it, and the pending row with it.
 const { sendRecoveryEmailChangedNotice } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
