@@ -90,7 +90,11 @@ export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | un
   dependencies?: false;
   /** Every status the handler itself can answer; the common 400/401/413/415/503 are added from the inputs. */
   /** `contentType`: the documented media type of the body (default application/json), e.g. for a streamed reply. */
-  responses: Record<number, { description: string; schema?: ZodType; contentType?: string; headers?: ResponseConfig['headers']; links?: ResponseConfig['links'] }>;
+  /** `also`: other media types of the same answer, by content negotiation (a listing's `text/csv`). */
+  responses: Record<number, {
+    description: string; schema?: ZodType; contentType?: string; also?: Record<string, ZodType>;
+    headers?: ResponseConfig['headers']; links?: ResponseConfig['links'];
+  }>;
   handler: (ctx: Context<P, Q, B, A>) => Promise<Reply>;
 }
 
@@ -288,12 +292,15 @@ export class RouteBuilder {
         description: r.description + also,
         ...(r.headers ? { headers: r.headers } : {}),
         ...(r.links ? { links: r.links } : {}),
-        ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
+        ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema }, ...media(r.also) } } : {}),
       };
     }
     return responses;
   }
 }
+
+const media = (also: Record<string, ZodType> | undefined) =>
+  Object.fromEntries(Object.entries(also ?? {}).map(([type, schema]) => [type, { schema }]));
 
 function parse(schema: ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined;
@@ -338,7 +345,7 @@ async function sendStream(res: Response, reply: Reply, contentType: string): Pro
 function checkResponse(spec: AnySpec, reply: Reply): void {
   const declared = spec.responses[reply.status];
   if (!declared) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered undocumented status ${reply.status}`);
-  if (declared.schema && !reply.stream && !Buffer.isBuffer(reply.body)) {
+  if (declared.schema && !reply.stream && !Buffer.isBuffer(reply.body) && !reply.contentType) {
     const r = declared.schema.safeParse(reply.body);
     if (!r.success) throw new Error(`${spec.method.toUpperCase()} ${spec.path} ${reply.status} breaks its schema: ${r.error.message}`);
   }

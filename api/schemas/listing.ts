@@ -32,3 +32,6 @@ export function wantsCsv(req: Request, format: 'json' | 'csv' | undefined): bool
 /** The page envelope's `nextCursor`. */
 export const NextCursor = z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last page' });
 
+
+/** The documented CSV body of a listing: `responses[200].also = CsvBody`. */
+export const CsvBody = { 'text/csv': z.string().openapi({ description: 'RFC 4180 CSV with a header row; cells that a spreadsheet would run as a formula are prefixed with `\'`' }) };
