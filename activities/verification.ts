@@ -10,7 +10,7 @@ import { resolveRecipient } from '../libraries/recipients';
 import { rejectionPath, rejectionToken } from '../libraries/rejections';
 import { FailureType } from '../workflows/shared/failures';
 import type { SendCodeInput } from '../workflows/shared/verification';
-import { verificationCodeMail } from './emailTemplates';
+import { invitationMail, verificationCodeMail } from './emailTemplates';
 import { sendOnce } from './outbox';
 
 /** Only the subkeys code emails need (the code, its HMAC, the "not you" token): a key the activity does not hold, it cannot misuse. */
@@ -41,10 +41,11 @@ export function createVerificationActivities({ sql, mailer, keys }: { sql: Sql; 
       const notYou = input.rejection
         ? { path: rejectionPath(input.rejection), token: rejectionToken(keys.rejectionToken, input.rejection) }
         : undefined;
-      await sendOnce(
-        sql, mailer, key, `verification-code/${input.purpose}`,
-        verificationCodeMail(to, input.purpose, code, minutes, notYou),
-      );
+      // An invitation's code comes with the request that accepts it; every other code is a verification code.
+      const mail = input.recipient.kind === 'invited-member'
+        ? invitationMail(to, input.recipient.invitationId, code, input.validForMs)
+        : verificationCodeMail(to, input.purpose, code, minutes, notYou);
+      await sendOnce(sql, mailer, key, `verification-code/${input.purpose}`, mail);
       return { codeHmac: codeHmac(keys.codeHmac, input.scope, code) };
     },
   };

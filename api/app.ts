@@ -15,6 +15,19 @@ import { errorHandler, notFoundHandler } from './errors';
 import { installMetrics } from './metrics';
 import { RouteBuilder } from './route';
 import { companyRoutes } from './routes/companies';
+import { companyMemberRoutes } from './routes/companyMembers';
+import { createCompanyMembers } from '../libraries/companyMembers';
+import { companyAppRoutes } from './routes/companyApps';
+import { companyAuditLogRoutes } from './routes/companyAuditLog';
+import { createCompanyAuditLog } from '../libraries/companyAuditLog';
+import { memberDeactivationRoutes } from './routes/memberDeactivation';
+import { offboardingRoutes } from './routes/offboardings';
+import { createOffboardings } from '../libraries/offboarding/service';
+import { createOffboardingBatches } from '../libraries/offboarding/batches';
+import { serviceAccountRoutes } from './routes/serviceAccounts';
+import { createCompanyApps } from '../libraries/companyApps';
+import { createMemberDeactivation } from '../libraries/memberDeactivation';
+import { createServiceAccounts } from '../libraries/serviceAccounts';
 import { accountDeletionRoutes } from './routes/accountDeletion';
 import { healthRoutes } from './routes/health';
 import { indexRoutes } from './routes/index';
@@ -32,6 +45,10 @@ import { sessionRoutes } from './routes/sessions';
 import { twoFactorRoutes } from './routes/twoFactor';
 import { notificationSettingsRoutes } from './routes/notificationSettings';
 import { personalDataRoutes } from './routes/personalData';
+import { memberOnboardingRoutes } from './routes/memberOnboarding';
+import { createMemberOnboarding } from '../libraries/memberOnboarding/service';
+import { companyWebhookRoutes } from './routes/companyWebhooks';
+import { createCompanyWebhooks } from '../libraries/companyWebhooks/service';
 import { settingsPage } from './settingsPage';
 import { ErrorSchema } from './schemas/common';
 import { docsContentSecurityPolicy, noStore, securityHeaders } from './security';
@@ -109,6 +126,16 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
   twoFactorRoutes(api, { twoFactor, secondFactor: createSecondFactorSignIn({ twoFactor, sessions }) });
   developerSettingsRoutes(api, { tokens: accessTokens, apiKeys });
   companyRoutes(api, createCompanyPasswordPolicy({ sql }));
+  companyMemberRoutes(api, createCompanyMembers({ sql }));
+  companyAppRoutes(api, createCompanyApps({ sql }));
+  companyAuditLogRoutes(api, createCompanyAuditLog({ sql }));
+  serviceAccountRoutes(api, createServiceAccounts({ sql }));
+  memberDeactivationRoutes(api, createMemberDeactivation({ sql }));
+  const offboardingDeps = { sql, temporal, call: codeFlows.call, addressKey: config.keys.addressKey, settings: { taskQueue: config.temporal.taskQueue } };
+  offboardingRoutes(api, {
+    offboardings: createOffboardings(offboardingDeps),
+    batches: createOffboardingBatches({ ...offboardingDeps, batch: config.offboardingBatch }),
+  });
   passwordPolicyRoutes(api);
   accountOverviewRoutes(api, createAccountOverview({ sql }));
   passwordChangeRoutes(api, createPasswordChange({ sql, throttle }));
@@ -122,8 +149,13 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
   recoveryEmailRoutes(api, createRecoveryEmailService({ sql, temporal, codeFlows, settings: { taskQueue: config.temporal.taskQueue, ttlMs: 3_600_000 } }));
   notificationSettingsRoutes(api, createNotificationSettings({ sql }));
   personalDataRoutes(api, createPersonalData({ sql }));
+  companyWebhookRoutes(api, createCompanyWebhooks({ sql, keys: config.keys, previousKeys: config.previousKeys, settings: config.webhooks }));
   passwordResetRoutes(api, createPasswordResets({
     sql, temporal, codeFlows, keys: config.keys, settings: { taskQueue: config.temporal.taskQueue, ttlMs: config.passwordResetTtlMs },
+  }));
+  memberOnboardingRoutes(api, createMemberOnboarding({
+    sql, temporal, codeFlows, keys: config.keys,
+    settings: { taskQueue: config.temporal.taskQueue, ttlMs: config.invitationTtlMs, resendIntervalMs: config.invitationResendIntervalMs },
   }));
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -50,15 +50,22 @@ export interface Reply {
 
 type Out<T> = T extends ZodType ? z.output<T> : undefined;
 
-interface Context<P, Q, B, A extends AuthSpec> {
+/** A raw (non-JSON) request body: see RouteSpec.rawBody. */
+export interface RawBodySpec { mediaTypes: string[]; limit: string; description: string }
+
+interface Context<P, Q, B, A extends AuthSpec, R> {
   req: Request;
   params: Out<P>;
   query: Out<Q>;
-  body: Out<B>;
+  /** A route that takes both a JSON body and a raw one gets `undefined` here for a raw request (req.body is its Buffer). */
+  body: R extends RawBodySpec ? Out<B> | undefined : Out<B>;
   auth: AuthOf<A>;
 }
 
-export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, A extends AuthSpec> {
+export interface RouteSpec<
+  P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, A extends AuthSpec,
+  R extends RawBodySpec | undefined = undefined,
+> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax: /v1/things/:id */
   path: string;
@@ -78,11 +85,15 @@ export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | un
   params?: P;
   query?: Q;
   body?: B;
+  /** The JSON body's size limit, for a route that takes more than the common 16 kB (a bulk upload). */
+  bodyLimit?: string;
   /**
    * A raw (non-JSON) body instead of `body`: the handler gets it as `req.body`, a Buffer. Only these media
    * types are read (others: 415 `request.unsupported_media_type`), at most `limit` (else 413 `request.too_large`).
+   * With `body` too, the Content-Type chooses: JSON is parsed and validated as `body`, these types are read raw
+   * (a bulk upload as a JSON list or a CSV file).
    */
-  rawBody?: { mediaTypes: string[]; limit: string; description: string };
+  rawBody?: R;
   /**
    * False for a route that touches neither Postgres nor Temporal (liveness, the index): it then documents
    * no 503. Every other route gets the common 503 unless it declares its own.
@@ -95,10 +106,10 @@ export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | un
     description: string; schema?: ZodType; contentType?: string; also?: Record<string, ZodType>;
     headers?: ResponseConfig['headers']; links?: ResponseConfig['links'];
   }>;
-  handler: (ctx: Context<P, Q, B, A>) => Promise<Reply>;
+  handler: (ctx: Context<P, Q, B, A, R>) => Promise<Reply>;
 }
 
-type AnySpec = RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined, AuthSpec>;
+type AnySpec = RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined, AuthSpec, RawBodySpec | undefined>;
 
 /**
  * Resolves a request to its principal, given the kinds of credential the route accepts (default: all), or
@@ -166,29 +177,40 @@ export class RouteBuilder {
     private readonly opts: { authenticate: Authenticate; validateResponses: boolean; bodyLimit: string },
   ) {}
 
-  route<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, const A extends AuthSpec>(
-    spec: RouteSpec<P, Q, B, A>,
-  ): void {
-    this.document(spec);
-    const json = express.json({ limit: this.opts.bodyLimit, strict: true });
+  route<
+    P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, const A extends AuthSpec,
+    R extends RawBodySpec | undefined = undefined,
+  >(spec: RouteSpec<P, Q, B, A, R>): void {
+    this.document(spec as AnySpec);
+    const json = express.json({ limit: spec.bodyLimit ?? this.opts.bodyLimit, strict: true });
     const handlers: express.RequestHandler[] = [];
-    if (spec.body) {
+    const raw: RawBodySpec | undefined = spec.rawBody;
+    if (spec.body && raw) {
+      const rawParser = express.raw({ type: () => true, limit: raw.limit });
+      const types = ['application/json', ...raw.mediaTypes];
+      handlers.push((req, res, next) => {
+        if (req.is(raw.mediaTypes)) return rawParser(req, res, next);
+        // No Content-Type and no body: JSON's path, which answers 400 for the missing body.
+        if ((req.headers['content-type'] || hasBody(req)) && !req.is('application/json')) {
+          return next(new AppError(415, 'request.unsupported_media_type', `The request body must be one of ${types.join(', ')}`));
+        }
+        return json(req, res, next);
+      });
+    } else if (spec.body) {
       handlers.push((req, _res, next) => {
-        const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-        if ((req.headers['content-type'] || hasBody) && !req.is('application/json')) {
+        if ((req.headers['content-type'] || hasBody(req)) && !req.is('application/json')) {
           next(new AppError(415, 'request.unsupported_media_type', 'The request body must be application/json'));
         } else next();
       }, json);
     }
-    const raw = spec.rawBody;
-    if (raw) {
+    if (raw && !spec.body) {
       handlers.push((req, _res, next) => {
         if (!req.is(raw.mediaTypes)) {
           next(new AppError(415, 'request.unsupported_media_type', `The request body must be one of ${raw.mediaTypes.join(', ')}`));
         } else next();
       }, express.raw({ type: () => true, limit: raw.limit }));
     }
-    const documented = new Set(Object.keys(this.documentedResponses(spec)).map(Number));
+    const documented = new Set(Object.keys(this.documentedResponses(spec as AnySpec)).map(Number));
     const rule = authRule(spec.auth);
     handlers.push(async (req: Request, res: Response) => {
       let reply: Reply;
@@ -198,15 +220,15 @@ export class RouteBuilder {
         if (auth && rule?.scope && !auth.scopes.includes(rule.scope)) throw insufficientScope(rule.scope);
         const params = parse(spec.params, req.params, 'params');
         const query = parse(spec.query, req.query, 'query');
-        const body = parse(spec.body, req.body, 'body');
-        reply = await spec.handler({ req, params, query, body, auth } as Context<P, Q, B, A>);
+        const body = raw && Buffer.isBuffer(req.body) ? undefined : parse(spec.body, req.body, 'body');
+        reply = await spec.handler({ req, params, query, body, auth } as Context<P, Q, B, A, R>);
       } catch (err) {
         if (this.opts.validateResponses && err instanceof AppError && !documented.has(err.status)) {
           throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered undocumented status ${err.status} (${err.code})`);
         }
         throw err;
       }
-      if (this.opts.validateResponses) checkResponse(spec, reply);
+      if (this.opts.validateResponses) checkResponse(spec as AnySpec, reply);
       if (reply.stream) return sendStream(res, reply, reply.contentType ?? spec.responses[reply.status]?.contentType ?? 'application/json');
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       if (reply.contentType) res.status(reply.status).type(reply.contentType).send(reply.body);
@@ -253,12 +275,14 @@ export class RouteBuilder {
       request: {
         ...(spec.params ? { params: spec.params as never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),
-        ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
-        ...(spec.rawBody ? {
+        ...(spec.body || spec.rawBody ? {
           body: {
             required: true,
-            description: spec.rawBody.description,
-            content: Object.fromEntries(spec.rawBody.mediaTypes.map((t) => [t, { schema: { type: 'string' as const, format: 'binary' } }])),
+            ...(spec.rawBody ? { description: spec.rawBody.description } : {}),
+            content: {
+              ...(spec.body ? { 'application/json': { schema: spec.body } } : {}),
+              ...Object.fromEntries((spec.rawBody?.mediaTypes ?? []).map((t) => [t, { schema: { type: 'string' as const, format: 'binary' } }])),
+            },
           },
         } : {}),
       },
@@ -277,9 +301,13 @@ export class RouteBuilder {
       responses[413] = errorResponse('The request body is too large.');
       responses[415] = errorResponse('The request body is not application/json.');
     }
+    if (spec.bodyLimit) responses[413] = errorResponse(`The request body is over ${spec.bodyLimit}.`);
     if (spec.rawBody) {
-      responses[413] = errorResponse(`The request body is over ${spec.rawBody.limit}.`);
-      responses[415] = errorResponse(`The request body is not one of ${spec.rawBody.mediaTypes.join(', ')}.`);
+      const types = [...(spec.body ? ['application/json'] : []), ...spec.rawBody.mediaTypes];
+      const jsonLimit = spec.bodyLimit ?? this.opts.bodyLimit;
+      const limit = spec.body && jsonLimit !== spec.rawBody.limit ? `${jsonLimit} (JSON) or ${spec.rawBody.limit}` : spec.rawBody.limit;
+      responses[413] = errorResponse(`The request body is over ${limit}.`);
+      responses[415] = errorResponse(`The request body is not one of ${types.join(', ')}.`);
     }
     // Any route that reads the database can meet an outage (api/errors.ts answers database.unavailable).
     if (spec.dependencies !== false && !spec.responses[503]) {
@@ -298,6 +326,8 @@ export class RouteBuilder {
     return responses;
   }
 }
+
+const hasBody = (req: Request) => Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 
 const media = (also: Record<string, ZodType> | undefined) =>
   Object.fromEntries(Object.entries(also ?? {}).map(([type, schema]) => [type, { schema }]));

@@ -83,12 +83,21 @@ const envSchema = z
     PASSWORD_RESET_TTL_SECONDS: seconds(3600),
     // An abandoned sign-up or account creation expires (and its pending password hash is deleted) after this.
     ACCOUNT_CREATION_TTL_SECONDS: seconds(3600),
+    // A company member's invitation expires this long after it was sent or last resent (7 days); its account then goes.
+    INVITATION_TTL_SECONDS: seconds(7 * 24 * 3600),
+    // The least time between two emails of one invitation (its first and a resend, or two resends).
+    INVITATION_RESEND_INTERVAL_SECONDS: seconds(60),
     // When the daily password expiry sweep runs: HH:MM, in PASSWORD_EXPIRY_SWEEP_TIMEZONE (an IANA name).
     PASSWORD_EXPIRY_SWEEP_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)').default('03:00'),
     PASSWORD_EXPIRY_SWEEP_TIMEZONE: z.string().min(1).default('UTC').refine(isTimeZone, 'must be an IANA time zone name, such as UTC or Europe/Amsterdam'),
     SIGNIN_MAX_FAILURES_PER_ACCOUNT: int(1, 1000, 5),
     SIGNIN_MAX_FAILURES_PER_ADDRESS: int(1, 100_000, 50),
     SIGNIN_BLOCK_SECONDS: seconds(15 * 60),
+    // One company webhook delivery attempt (connect, send, response headers) ends by then; Temporal retries it.
+    WEBHOOK_TIMEOUT_SECONDS: int(1, 60, 10),
+    // An offboarding batch runs this many people's offboardings at once, and continues as new after this many.
+    OFFBOARDING_BATCH_CONCURRENCY: int(1, 500, 20),
+    OFFBOARDING_BATCH_CHILDREN_PER_RUN: int(1, 2000, 500),
   })
   .superRefine((env, ctx) => {
     // An allowlist, not `=== 'production'`: any NODE_ENV added later is strict until someone decides otherwise.
@@ -131,6 +140,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
     mergeTtlMs: env.MERGE_TTL_SECONDS * 1000,
     passwordResetTtlMs: env.PASSWORD_RESET_TTL_SECONDS * 1000,
     accountCreationTtlMs: env.ACCOUNT_CREATION_TTL_SECONDS * 1000,
+    invitationTtlMs: env.INVITATION_TTL_SECONDS * 1000,
+    invitationResendIntervalMs: env.INVITATION_RESEND_INTERVAL_SECONDS * 1000,
     /** The daily sweep's time of day (its Schedule's calendar spec): README "Password expiry". */
     passwordExpirySweep: {
       hour: Number(env.PASSWORD_EXPIRY_SWEEP_AT.slice(0, 2)),
@@ -141,6 +152,13 @@ function toConfig(env: z.infer<typeof envSchema>) {
       maxFailuresPerAccount: env.SIGNIN_MAX_FAILURES_PER_ACCOUNT,
       maxFailuresPerAddress: env.SIGNIN_MAX_FAILURES_PER_ADDRESS,
       blockSeconds: env.SIGNIN_BLOCK_SECONDS,
+    },
+    /** Company webhooks (README "Webhooks"). Loopback receivers are allowed in development and test only. */
+    /** Offboarding batches (README "Offboarding"): people run at once, and children per parent run before continue-as-new. */
+    offboardingBatch: { concurrency: env.OFFBOARDING_BATCH_CONCURRENCY, childrenPerRun: env.OFFBOARDING_BATCH_CHILDREN_PER_RUN },
+    webhooks: {
+      timeoutMs: env.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      allowLoopback: env.NODE_ENV === 'development' || env.NODE_ENV === 'test',
     },
   };
 }

@@ -51,6 +51,8 @@ const PURPOSES = {
   totpEncryption: 'totp-encryption',
   /** Peppers the HMAC under which 2FA recovery codes are stored (lib/recoveryCodes.ts). */
   recoveryCodePepper: 'recovery-code-pepper',
+  /** AES-256-GCM key of the stored company webhook signing secrets (libraries/companyWebhooks). */
+  webhookSecretEncryption: 'webhook-secret-encryption',
 } as const;
 
 /** Application-wide HKDF salt: keeps our subkeys apart from any other system fed the same secret. */

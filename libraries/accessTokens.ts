@@ -1,4 +1,4 @@
-import type { Sql } from '../db/client';
+import type { Queryable, Sql } from '../db/client';
 import { appendAudit } from '../db/queries/audit';
 import {
   findToken, findTokenByHash, insertToken, listTokens, lockAccountAndCountTokens, revokeToken, touchToken, type TokenRow,
@@ -26,7 +26,7 @@ export interface TokenView {
   expired: boolean;
 }
 
-const view = (t: TokenRow, now = Date.now()): TokenView => ({
+export const tokenView = (t: TokenRow, now = Date.now()): TokenView => ({
   id: t.id,
   name: t.name,
   scopes: t.scopes.filter(isScope),
@@ -35,6 +35,27 @@ const view = (t: TokenRow, now = Date.now()): TokenView => ({
   expiresAt: t.expiresAt?.toISOString() ?? null,
   expired: t.expiresAt !== null && t.expiresAt.getTime() <= now,
 });
+
+/**
+ * Issues a token to an account, in the caller's transaction: the one way a token is minted, for one's own
+ * (below) and for a company's service account (libraries/serviceAccounts.ts). Locks the account so the limit
+ * holds against concurrent creations; 409 at the limit; undefined if the account is gone. The secret is in
+ * this answer only; the caller audits.
+ */
+export async function issueToken(
+  tx: Queryable,
+  accountId: string,
+  input: { name: string; scopes: readonly Scope[]; expiresAt: Date | null },
+): Promise<(TokenView & { token: string }) | undefined> {
+  const token = newSecret('pat');
+  const live = await lockAccountAndCountTokens(tx, accountId);
+  if (live === undefined) return undefined;
+  if (live >= MAX_TOKENS_PER_ACCOUNT) {
+    throw new AppError(409, 'personal_access_token.limit_reached', `An account can hold at most ${MAX_TOKENS_PER_ACCOUNT} personal access tokens; delete one first`);
+  }
+  const row = await insertToken(tx, { accountId, name: input.name, tokenHash: sha256(token), scopes: normalizeScopes(input.scopes), expiresAt: input.expiresAt });
+  return { ...tokenView(row), token };
+}
 
 const tokenNotFound = () => new AppError(404, 'personal_access_token.not_found', 'No such personal access token');
 
@@ -60,33 +81,26 @@ export function createAccessTokens({ sql }: { sql: Sql }) {
 
     /** Creates a token; its secret is in this answer only. Audited with ids and scopes, never the secret or the name. */
     async create(auth: SessionPrincipal, input: { name: string; scopes: Scope[]; expiresAt: Date | null }): Promise<TokenView & { token: string }> {
-      const token = newSecret('pat');
-      const scopes = normalizeScopes(input.scopes);
-      const row = await sql.begin(async (tx) => {
-        const live = await lockAccountAndCountTokens(tx, auth.accountId);
-        if (live === undefined) throw new AppError(401, 'auth.unauthenticated', 'A valid session token is required');
-        if (live >= MAX_TOKENS_PER_ACCOUNT) {
-          throw new AppError(409, 'personal_access_token.limit_reached', `An account can hold at most ${MAX_TOKENS_PER_ACCOUNT} personal access tokens; delete one first`);
-        }
-        const created = await insertToken(tx, { accountId: auth.accountId, name: input.name, tokenHash: sha256(token), scopes, expiresAt: input.expiresAt });
+      return sql.begin(async (tx) => {
+        const created = await issueToken(tx, auth.accountId, input);
+        if (!created) throw new AppError(401, 'auth.unauthenticated', 'A valid session token is required');
         await appendAudit(tx, {
           actorAccountId: auth.accountId, action: 'personal_access_token.created', subjectType: 'account', subjectId: auth.accountId,
-          details: { tokenId: created.id, scopes, expiresAt: created.expiresAt?.toISOString() ?? null, sessionId: auth.sessionId },
+          details: { tokenId: created.id, scopes: created.scopes, expiresAt: created.expiresAt, sessionId: auth.sessionId },
         });
         return created;
       });
-      return { ...view(row), token };
     },
 
     async list(auth: Principal): Promise<{ tokens: TokenView[] }> {
       const now = Date.now();
-      return { tokens: (await listTokens(sql, auth.accountId)).map((t) => view(t, now)) };
+      return { tokens: (await listTokens(sql, auth.accountId)).map((t) => tokenView(t, now)) };
     },
 
     async get(auth: Principal, id: string): Promise<TokenView> {
       const row = await findToken(sql, auth.accountId, id);
       if (!row) throw tokenNotFound();
-      return view(row);
+      return tokenView(row);
     },
 
     /** Deletes a token: refused from its next request on. Another account's id, or a deleted one, is 404. */

@@ -88,11 +88,14 @@ export function createCompanyActions({ sql }: { sql: Sql }) {
       }
     },
 
-    async read<T>(actor: Actor, a: CompanyAction & { audit?: boolean }, fn: () => Promise<T>): Promise<T> {
+    /** `subjectOf`: for a lookup, whose subject is known only once found, the subject to audit instead of `a`'s. */
+    async read<T>(
+      actor: Actor, a: CompanyAction & { audit?: boolean; subjectOf?: (result: T) => Pick<CompanyAction, 'subjectType' | 'subjectId'> }, fn: () => Promise<T>,
+    ): Promise<T> {
       try {
         assertCompanyManager(actor.principal, a.companyId);
         const result = await fn();
-        if (a.audit) await appendAudit(sql, entry(actor, a, 'succeeded', {}));
+        if (a.audit) await appendAudit(sql, entry(actor, a.subjectOf ? { ...a, ...a.subjectOf(result) } : a, 'succeeded', {}));
         return result;
       } catch (err) {
         return a.audit ? refused(actor, a, err) : Promise.reject(err);

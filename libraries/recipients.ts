@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/client';
 import { findAccountEmail } from '../db/queries/accounts';
+import { findPendingInvitationEmail } from '../db/queries/memberInvitations';
 import { findPendingAddress } from '../db/queries/pendingAddresses';
 import { listEmailOptions } from '../db/queries/profiles';
 import type { CodeRecipient } from '../workflows/shared/verification';
@@ -11,6 +12,7 @@ const RESOLVERS: Resolvers = {
   'profile-email-option': async (sql, r) => (await listEmailOptions(sql, r.profileId)).find((o) => o.id === r.emailOptionId)?.address,
   'pending-address': (sql, r) => findPendingAddress(sql, r.pendingAddressId),
   'account-login': (sql, r) => findAccountEmail(sql, r.accountId),
+  'invited-member': (sql, r) => findPendingInvitationEmail(sql, r.invitationId),
 };
 
 /** The address a code goes to, or undefined when the recipient does not exist (any more). */

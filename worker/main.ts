@@ -34,6 +34,8 @@ async function main(): Promise<void> {
       sql,
       mailer,
       keys: config.keys,
+      previousKeys: config.previousKeys,
+      webhooks: config.webhooks,
     });
     // keyId (not secret) lets operators check the api and the workers run with the same HMAC_SECRET.
     log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, keyId: config.keys.keyId }, 'worker started');

@@ -7,3 +7,6 @@ export { passwordExpirySweep } from './passwordExpirySweep';
 export { tokenExpirySweep } from './tokenExpirySweep';
 export { resetPassword } from './resetPassword';
 export { verifyRecoveryEmail } from './verifyRecoveryEmail';
+export { memberInvitation } from './memberInvitation';
+export { offboardPerson } from './offboardPerson';
+export { offboardingBatch } from './offboardingBatch';

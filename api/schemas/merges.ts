@@ -53,7 +53,8 @@ export const MergeView = z
     codeExpiresAt: isoDate.nullable(),
     resendAvailableAt: isoDate.nullable(),
     failureReason: z.string().nullable(),
-    preview: MergePreview.nullable(),
+    // A union, not .nullable(): that would make the shared MergePreview component itself nullable.
+    preview: z.union([MergePreview, z.null()]),
   })
   .openapi('Merge');
 

@@ -1,6 +1,7 @@
 import type { Queryable } from '../client';
 
-export type AccountStatus = 'active' | 'deactivated';
+/** `invited`: created by a company admin, waiting for its owner to accept the invitation and set a password. */
+export type AccountStatus = 'active' | 'deactivated' | 'invited';
 
 export interface SignInAccount {
   id: string;

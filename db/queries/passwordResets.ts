@@ -10,9 +10,10 @@ export interface ResetAccount {
   sso: boolean;
 }
 
+// Service accounts have no password and an address that takes no mail: to a reset they do not exist.
 export async function findAccountForReset(sql: Queryable, email: string): Promise<ResetAccount | undefined> {
   const [row] = await sql<ResetAccount[]>`
-    select id, profile_id, status, sso from accounts where lower(email) = lower(${email})`;
+    select id, profile_id, status, sso from accounts where lower(email) = lower(${email}) and not is_service_account`;
   return row;
 }
 

@@ -97,10 +97,27 @@ export const EXPORT_TABLES: ExportTable[] = [
   },
   { section: 'passwordResetApplies', table: 'password_reset_applies', where: byAccount },
   {
+    // Invitations to join a company the person received, and those they sent as its admin (README "Onboarding").
+    section: 'memberInvitations', table: 'member_invitations', orderBy: 'created_at',
+    where: (sql, s) => sql`(t.account_id = any(${s.accountIds}::uuid[]) or t.invited_by_account_id = any(${s.accountIds}::uuid[]))`,
+  },
+  {
     section: 'auditEntries', table: 'audit_log', orderBy: 'id',
     where: (sql, s) => sql`(t.actor_account_id = any(${s.accountIds}::uuid[])
                             or (t.subject_id = any(${[s.profileId, ...s.accountIds]}::text[])))`,
+    // The hash chain's own bookkeeping (migration 00015); content_hash and chain_hash are withheld by name.
+    withheld: {
+      seal_salt: 'the random salt of the entry\'s integrity commitments (hash chain), not information about the person',
+      seal_slots: 'the integrity commitments a redaction left (hash chain), not information about the person',
+    },
   },
+  {
+    // Runs offboarding the person, handing apps to them, or started by them (00018).
+    section: 'offboardings', table: 'offboardings', orderBy: 'created_at',
+    where: (sql, s) => sql`(t.subject_profile_id = ${s.profileId} or t.subject_account_ids && ${s.accountIds}::uuid[]
+                            or t.successor_account_id = any(${s.accountIds}::uuid[]) or t.started_by_account_id = any(${s.accountIds}::uuid[]))`,
+  },
+  { section: 'offboardingBatches', table: 'offboarding_batches', orderBy: 'created_at', where: (sql, s) => sql`t.started_by_account_id = any(${s.accountIds}::uuid[])` },
 ];
 
 /**
@@ -116,6 +133,11 @@ export const NOT_PERSONAL_DATA: Record<string, string> = {
   email_outbox: 'delivery bookkeeping: an idempotency key and a template name, no address or message',
   account_deletions: 'the progress of an account deletion: step flags and times; the account it removes no longer exists',
   migrations: 'postgres-shift\'s record of applied schema migrations',
+  offboarding_batch_items: 'links an offboarding batch to its runs by ids and upload position; the runs are exported in offboardings',
+  offboarding_request_keys: 'keyed hashes of an HR system\'s Idempotency-Key and request, linked to a run or batch by id; no content',
+  company_webhooks: 'a company\'s integration setting (its webhook URL and sealed signing secret), keyed by the company; no person in it',
+  webhook_deliveries: 'delivery attempts of company webhook events: company and event ids, status codes and times; no body, no person',
+  audit_chain_heads: 'the last position and hash of each audit log hash chain (one per company): integrity bookkeeping, no ids of people',
 };
 
 export interface TableColumns {

@@ -7,6 +7,7 @@ import {
   findAccountProfileId, identityOfProfile, lockAccountInProfile, newTombstone, redactAuditLog, redactMergeRecords, type LockedAccount,
 } from '../../db/queries/erasure';
 import { insertPendingAddress } from '../../db/queries/pendingAddresses';
+import { redactOffboardings } from '../../db/queries/offboardingErasure';
 import type { RemovalResult } from '../../workflows/shared/accountDeletionContract';
 
 /**
@@ -87,6 +88,7 @@ export async function removeAccountForDeletion(sql: Sql, o: RemovalOptions): Pro
 
     const redaction = Object.fromEntries(erasedIds.map((id) => [id, newTombstone()]));
     await redactMergeRecords(tx, redaction);
+    await redactOffboardings(tx, redaction);
     await redactAuditLog(tx, redaction);
     // What the log keeps of the deletion itself: that it happened, and to which (tombstoned) subjects.
     await appendAudit(tx, {

@@ -78,6 +78,31 @@ const ROUTES: Record<string, number[]> = {
   'get /v1/accounts/deletions/{id}': [200, 400, 404, 503],
   'get /v1/companies/{id}/password-policy': [200, 400, 401, 403, 404, 503],
   'put /v1/companies/{id}/password-policy': [200, 400, 401, 403, 404, 413, 415, 503],
+  'get /v1/apps/{id}/technical-contact': [200, 400, 401, 403, 404, 503],
+  'put /v1/apps/{id}/technical-contact': [200, 400, 401, 403, 404, 413, 415, 422, 503],
+  'get /v1/companies/{id}/reports/backup-access': [200, 400, 401, 403, 404, 503],
+  'post /v1/companies/{id}/service-accounts': [201, 400, 401, 403, 404, 409, 413, 415, 503],
+  'get /v1/companies/{id}/service-accounts': [200, 400, 401, 403, 404, 503],
+  'post /v1/companies/{id}/service-accounts/{accountId}/tokens': [201, 400, 401, 403, 404, 409, 413, 415, 503],
+  'delete /v1/companies/{id}/service-accounts/{accountId}/tokens/{tokenId}': [204, 400, 401, 403, 404, 503],
+  'delete /v1/companies/{id}/service-accounts/{accountId}': [200, 400, 401, 403, 404, 503],
+  'post /v1/companies/{id}/members/{accountId}/deactivation': [200, 400, 401, 403, 404, 409, 503],
+  'delete /v1/companies/{id}/members/{accountId}/deactivation': [200, 400, 401, 403, 404, 503],
+  'get /v1/companies/{id}/members': [200, 400, 401, 403, 404, 503],
+  'get /v1/companies/{id}/members/lookup': [200, 400, 401, 403, 404, 503],
+  'get /v1/companies/{id}/members/{memberId}/apps': [200, 400, 401, 403, 404, 503],
+  'get /v1/companies/{id}/audit-log': [200, 400, 401, 403, 404, 503],
+  'put /v1/companies/{id}/webhook': [200, 201, 400, 401, 403, 404, 413, 415, 422, 503],
+  'get /v1/companies/{id}/webhook': [200, 400, 401, 403, 404, 503],
+  'delete /v1/companies/{id}/webhook': [204, 400, 401, 403, 404, 503],
+  'post /v1/companies/{id}/webhook/test': [200, 400, 401, 403, 404, 503],
+  'get /v1/companies/{id}/webhook/deliveries': [200, 400, 401, 403, 404, 503],
+  'post /v1/companies/{id}/offboardings': [200, 202, 400, 401, 403, 404, 409, 413, 415, 422, 503],
+  'get /v1/companies/{id}/offboardings': [200, 400, 401, 403, 404, 503],
+  'get /v1/companies/{id}/offboardings/{offboardingId}': [200, 400, 401, 403, 404, 503],
+  'delete /v1/companies/{id}/offboardings/{offboardingId}': [200, 400, 401, 403, 404, 409, 503],
+  'post /v1/companies/{id}/offboarding-batches': [200, 202, 400, 401, 403, 404, 413, 415, 422, 503],
+  'get /v1/companies/{id}/offboarding-batches/{batchId}': [200, 400, 401, 403, 404, 503],
   'get /v1/password-policy': [200],
   'get /v1/accounts': [200, 401, 403, 503],
   'put /v1/accounts/current/password': [200, 400, 401, 403, 409, 413, 415, 422, 429, 503],
@@ -105,6 +130,14 @@ const ROUTES: Record<string, number[]> = {
   'put /v1/profile/recovery-email': [202, 400, 401, 403, 404, 409, 413, 415, 429, 503],
   'get /v1/profile/recovery-email/verification': [200, 401, 403, 404, 429, 503],
   'post /v1/profile/recovery-email/verification': [200, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
+  'post /v1/companies/{id}/members': [201, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
+  'put /v1/companies/{id}/members/{accountId}/avatar': [200, 400, 401, 403, 404, 409, 413, 415, 422, 503],
+  'post /v1/companies/{id}/member-imports': [200, 207, 400, 401, 403, 404, 413, 415, 503],
+  'get /v1/companies/{id}/invitations': [200, 400, 401, 403, 404, 503],
+  'get /v1/companies/{id}/invitations/{invitationId}': [200, 400, 401, 403, 404, 503],
+  'post /v1/companies/{id}/invitations/{invitationId}/resend': [200, 400, 401, 403, 404, 409, 429, 503],
+  'delete /v1/companies/{id}/invitations/{invitationId}': [200, 400, 401, 403, 404, 409, 429, 503],
+  'post /v1/invitations/{id}/acceptance': [200, 400, 404, 409, 413, 415, 422, 429, 503],
 };
 // A public profile, its avatar (its owner may send a credential for a private one) and the catalogues need no sign-in.
 const PROFILE_PUBLIC = [
@@ -112,6 +145,13 @@ const PROFILE_PUBLIC = [
 ];
 // The avatar upload's body is the image itself (image/png, image/jpeg or image/webp), not JSON.
 const RAW_BODY: Record<string, string[]> = { 'put /v1/profile/avatar': ['image/png', 'image/jpeg', 'image/webp'] };
+// Onboarding: a member's picture, and a bulk import as a JSON list or a CSV file.
+RAW_BODY['put /v1/companies/{id}/members/{accountId}/avatar'] = ['image/png', 'image/jpeg', 'image/webp'];
+RAW_BODY['post /v1/companies/{id}/member-imports'] = ['application/json', 'text/csv'];
+// Offboarding in bulk: a JSON list or a CSV file.
+RAW_BODY['post /v1/companies/{id}/offboarding-batches'] = ['application/json', 'text/csv'];
+// Accepting an invitation is for its invitee, who has no session yet: the invitation's id and emailed code are the capability.
+const INVITATION_PUBLIC = ['post /v1/invitations/{id}/acceptance'];
 // The JSON Schema of the personal-data format is public: it describes a format, not anyone's data.
 const PERSONAL_DATA_PUBLIC = ['get /v1/personal-data/schema'];
 // "Forgot password?" is for visitors with no session: the reset's random id is its capability.
@@ -119,7 +159,7 @@ const PASSWORD_RESET_ROUTES = ['post /v1/password-resets', 'get /v1/password-res
 // Public: signing in, and rejecting a merge with the token from its code email.
 // Sign-up is for visitors with no session: the request's random id is its capability.
 const SIGN_UP_ROUTES = ['post /v1/signups', 'get /v1/signups/{id}', 'post /v1/signups/{id}/code', 'post /v1/signups/{id}/verification', 'delete /v1/signups/{id}'];
-const PUBLIC = [...PERSONAL_DATA_PUBLIC, ...PROFILE_PUBLIC, 'get /v1/pat-scopes', 'post /v1/sessions', 'post /v1/sessions/second-factor', 'post /v1/profile/merges/{id}/rejection', 'get /v1/password-policy', 'get /v1/accounts/deletions/{id}', ...SIGN_UP_ROUTES, ...PASSWORD_RESET_ROUTES];
+const PUBLIC = [...PERSONAL_DATA_PUBLIC, ...INVITATION_PUBLIC, ...PROFILE_PUBLIC, 'get /v1/pat-scopes', 'post /v1/sessions', 'post /v1/sessions/second-factor', 'post /v1/profile/merges/{id}/rejection', 'get /v1/password-policy', 'get /v1/accounts/deletions/{id}', ...SIGN_UP_ROUTES, ...PASSWORD_RESET_ROUTES];
 const AUTHENTICATED = Object.keys(ROUTES).filter((k) => k.includes('/v1/') && !PUBLIC.includes(k));
 const WITH_BODY = [
   'post /v1/signups', 'post /v1/signups/{id}/verification', 'post /v1/accounts', 'post /v1/accounts/creations/{id}/verification',
@@ -129,6 +169,9 @@ const WITH_BODY = [
   'post /v1/sessions/second-factor', 'delete /v1/developer-settings/2fa', 'patch /v1/notification-settings', 'post /v1/developer-settings/2fa/totp/activation',
   'post /v1/developer-settings/personal-access-tokens', 'post /v1/developer-settings/api-keys',
   'patch /v1/profile', 'post /v1/profile/visibility', 'put /v1/profile/recovery-email', 'post /v1/profile/recovery-email/verification',
+  'put /v1/apps/{id}/technical-contact', 'post /v1/companies/{id}/service-accounts', 'post /v1/companies/{id}/service-accounts/{accountId}/tokens',
+  'put /v1/companies/{id}/webhook', 'post /v1/companies/{id}/offboardings',
+  'post /v1/companies/{id}/members', 'post /v1/invitations/{id}/acceptance',
 ];
 
 // A wrong code answers VerificationError (with attemptsLeft).
@@ -169,7 +212,9 @@ describe('GET /openapi.json', () => {
         }
         // Completing a password reset checks the new password and the code: either error (VerificationError or Error).
         const resetCompletion = key === 'post /v1/password-resets/{id}/completion' && status === 422;
-        const expected = resetCompletion ? 'PasswordResetCompletionError' : CODE_VERIFICATIONS.includes(key) && status === 422 ? 'VerificationError' : 'Error';
+        // Accepting an invitation checks the new password and the code too.
+        const acceptance = key === 'post /v1/invitations/{id}/acceptance' && status === 422;
+        const expected = resetCompletion ? 'PasswordResetCompletionError' : acceptance ? 'InvitationAcceptanceError' : CODE_VERIFICATIONS.includes(key) && status === 422 ? 'VerificationError' : 'Error';
         expect({ key, status, schema: schemaOf(o, status) }).toEqual({ key, status, schema: `#/components/schemas/${expected}` });
       }
     }
@@ -324,7 +369,8 @@ describe('GET /openapi.json', () => {
         expect({ key, body: o.requestBody }).toEqual({ key, body: undefined });
       }
       if (path.includes('{id}')) {
-        expect(o.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true, schema: expect.objectContaining({ type: 'string', format: 'uuid' }) })]);
+        // Listings take query parameters too, and a nested resource its own id: the company's or the resource's id comes first.
+        expect(o.parameters?.filter((p) => p.in === 'path')[0]).toEqual(expect.objectContaining({ name: 'id', in: 'path', required: true, schema: expect.objectContaining({ type: 'string', format: 'uuid' }) }));
       }
     }
   });

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createWorker({
     connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-    sql, mailer: createMailer(config), keys: config.keys,
+    sql, mailer: createMailer(config), keys: config.keys, webhooks: config.webhooks,
     wrapActivities: (real) => ({
       ...real,
       async applyProfileMerge(input) {

@@ -97,5 +97,13 @@ export async function personWithEverything(sql: Sql, { accounts = 2, colleague }
   const person = await createPerson(sql, { profile: seed, accounts });
   const apps = await appsWithMembers(sql, person, colleague);
   await traces(sql, person, profile);
+  // Member invitations (README "Onboarding"): one the person accepted, one they sent as their company's admin.
+  const invitations: [string | null, string | null][] = [[person.accountIds[0]!, null], [null, person.accountIds[0]!]];
+  for (const [accountId, invitedBy] of invitations) {
+    const id = randomUUID();
+    await sql`
+      insert into member_invitations (id, company_id, account_id, invited_by_account_id, workflow_id, status, expires_at, closed_at)
+      values (${id}, ${apps.companyId}, ${accountId}, ${invitedBy}, ${`member-invitation/${id}`}, 'accepted', now(), now())`;
+  }
   return { person, profile, apps, needles: identifiersOf(person, profile) };
 }

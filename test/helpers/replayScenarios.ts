@@ -18,6 +18,8 @@ import { PASSWORD_EXPIRY_SCENARIOS } from './replay/passwordExpiryScenarios';
 import { RESET_PASSWORD_SCENARIOS } from './replay/resetPasswordScenarios';
 import { TOKEN_EXPIRY_SCENARIOS } from './replay/tokenExpiryScenarios';
 import { VERIFY_RECOVERY_EMAIL_SCENARIOS } from './replay/verifyRecoveryEmailScenarios';
+import { MEMBER_INVITATION_SCENARIOS } from './replay/memberInvitationScenarios';
+import { OFFBOARDING_SCENARIOS } from './replay/offboardingScenarios';
 import { LONG, wrong } from './mergeHarness';
 import { createPerson } from './people';
 import { historyShape, type HistoryJson, type HistoryShape } from './replayFixtures';
@@ -36,6 +38,9 @@ export const CURRENT_VERSIONS: Record<string, number> = {
   tokenExpirySweep: 1,
   resetPassword: 1,
   verifyRecoveryEmail: 1,
+  memberInvitation: 1,
+  offboardPerson: 1,
+  offboardingBatch: 1,
 };
 
 export interface Recording {
@@ -264,6 +269,8 @@ export const SCENARIOS: Scenario[] = [
   ...DELETE_ACCOUNT_SCENARIOS,
   ...CREATE_ACCOUNT_SCENARIOS,
   ...VERIFY_RECOVERY_EMAIL_SCENARIOS,
+  ...MEMBER_INVITATION_SCENARIOS,
+  ...OFFBOARDING_SCENARIOS,
 ];
 
 /** The scenario a committed history of `workflowType` and `branch` is checked against, if there is one. */

@@ -10,9 +10,9 @@ export interface ScriptRun {
 }
 
 /** Runs one of scripts/*.ts as a real process, as `npm run …` would; asynchronous so several can overlap. */
-export function runScript(script: string, env: NodeJS.ProcessEnv): Promise<ScriptRun> {
+export function runScript(script: string, env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<ScriptRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -70,6 +70,7 @@ export async function startTestStack(
       sql: db.sql,
       mailer,
       keys: config.keys,
+      webhooks: config.webhooks,
       shutdownGraceTime: '1s',
     });
     running = worker.run();

@@ -44,9 +44,13 @@ describe('loadConfig defaults', () => {
       sessionIdleSeconds: 1800,
       mergeTtlMs: 24 * 3600 * 1000,
       accountCreationTtlMs: 3600 * 1000,
+      invitationTtlMs: 7 * 24 * 3600 * 1000,
+      invitationResendIntervalMs: 60_000,
       passwordResetTtlMs: 3600 * 1000,
       passwordExpirySweep: { hour: 3, minute: 0, timezone: 'UTC' },
       signInThrottle: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, blockSeconds: 900 },
+      webhooks: { timeoutMs: 10_000, allowLoopback: true },
+      offboardingBatch: { concurrency: 20, childrenPerRun: 500 },
     });
   });
 
@@ -54,7 +58,9 @@ describe('loadConfig defaults', () => {
     const blank = Object.fromEntries(
       ['NODE_ENV', 'LOG_LEVEL', 'PORT', 'TRUST_PROXY', 'DATABASE_URL', 'DATABASE_POOL_MAX', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE',
         'TEMPORAL_TASK_QUEUE', 'SMTP_URL', 'MAIL_FROM', 'HMAC_SECRET', 'SESSION_TTL_SECONDS', 'MERGE_TTL_SECONDS', 'ACCOUNT_CREATION_TTL_SECONDS', 'PASSWORD_RESET_TTL_SECONDS',
-        'SIGNIN_MAX_FAILURES_PER_ACCOUNT', 'SIGNIN_MAX_FAILURES_PER_ADDRESS', 'SIGNIN_BLOCK_SECONDS'].map((k) => [k, '']),
+        'INVITATION_TTL_SECONDS', 'INVITATION_RESEND_INTERVAL_SECONDS',
+        'SIGNIN_MAX_FAILURES_PER_ACCOUNT', 'SIGNIN_MAX_FAILURES_PER_ADDRESS', 'SIGNIN_BLOCK_SECONDS', 'WEBHOOK_TIMEOUT_SECONDS',
+        'OFFBOARDING_BATCH_CONCURRENCY', 'OFFBOARDING_BATCH_CHILDREN_PER_RUN'].map((k) => [k, '']),
     );
     expect(loadConfig(blank)).toEqual(loadConfig({}));
   });
@@ -95,11 +101,16 @@ describe('loadConfig parses every variable', () => {
         MERGE_TTL_SECONDS: '120',
         ACCOUNT_CREATION_TTL_SECONDS: '300',
         PASSWORD_RESET_TTL_SECONDS: '900',
+        INVITATION_TTL_SECONDS: '86400',
+        INVITATION_RESEND_INTERVAL_SECONDS: '30',
         PASSWORD_EXPIRY_SWEEP_AT: '23:45',
         PASSWORD_EXPIRY_SWEEP_TIMEZONE: 'Europe/Amsterdam',
         SIGNIN_MAX_FAILURES_PER_ACCOUNT: '3',
         SIGNIN_MAX_FAILURES_PER_ADDRESS: '7',
         SIGNIN_BLOCK_SECONDS: '30',
+        WEBHOOK_TIMEOUT_SECONDS: '5',
+        OFFBOARDING_BATCH_CONCURRENCY: '50',
+        OFFBOARDING_BATCH_CHILDREN_PER_RUN: '100',
       }),
     ).toEqual({
       env: 'production',
@@ -119,9 +130,14 @@ describe('loadConfig parses every variable', () => {
       sessionIdleSeconds: 600,
       mergeTtlMs: 120_000,
       accountCreationTtlMs: 300_000,
+      invitationTtlMs: 86_400_000,
+      invitationResendIntervalMs: 30_000,
       passwordResetTtlMs: 900_000,
       passwordExpirySweep: { hour: 23, minute: 45, timezone: 'Europe/Amsterdam' },
       signInThrottle: { maxFailuresPerAccount: 3, maxFailuresPerAddress: 7, blockSeconds: 30 },
+      // Production: a webhook may not point at loopback.
+      webhooks: { timeoutMs: 5000, allowLoopback: false },
+      offboardingBatch: { concurrency: 50, childrenPerRun: 100 },
     });
   });
 
@@ -177,12 +193,20 @@ describe('loadConfig rejects bad values, naming the variable and never echoing t
     ['MERGE_TTL_SECONDS', 'forever'],
     ['ACCOUNT_CREATION_TTL_SECONDS', '0'],
     ['PASSWORD_RESET_TTL_SECONDS', '1h'],
+    ['INVITATION_TTL_SECONDS', '0'],
+    ['INVITATION_TTL_SECONDS', '7d'],
+    ['INVITATION_RESEND_INTERVAL_SECONDS', '-1'],
     ['PASSWORD_EXPIRY_SWEEP_AT', '24:00'],
     ['PASSWORD_EXPIRY_SWEEP_AT', '3:00'],
     ['PASSWORD_EXPIRY_SWEEP_TIMEZONE', 'Mars/Olympus_Mons'],
     ['SIGNIN_MAX_FAILURES_PER_ACCOUNT', '0'],
     ['SIGNIN_MAX_FAILURES_PER_ADDRESS', 'lots'],
     ['SIGNIN_BLOCK_SECONDS', '-1'],
+    ['WEBHOOK_TIMEOUT_SECONDS', '0'],
+    ['WEBHOOK_TIMEOUT_SECONDS', '61'],
+    ['OFFBOARDING_BATCH_CONCURRENCY', '0'],
+    ['OFFBOARDING_BATCH_CONCURRENCY', '501'],
+    ['OFFBOARDING_BATCH_CHILDREN_PER_RUN', '0'],
     ['NODE_ENV', SECRET],
     ['LOG_LEVEL', SECRET],
     ['TRUST_PROXY', SECRET],

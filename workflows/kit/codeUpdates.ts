@@ -29,7 +29,8 @@ export interface CodeFlow<S> {
   recipient(args: RequestCodeArgs): CodeRecipient;
   /** How the email's reader stops the flow if it was not them; ids only, the activity derives the token. */
   rejection?: CodeRejection;
-  onCodeSent(): void;
+  /** After each code the Update sent, with its HMAC: a flow that binds something to the current code keeps it. */
+  onCodeSent(codeHmac: string): void;
   onVerdict(verdict: Verdict): void;
   status(): S;
 }
@@ -54,6 +55,7 @@ export function registerCodeUpdates<S>(flow: CodeFlow<S>): CodeChallenge {
   setHandler(
     flow.updates.requestCode,
     async (args) => {
+      let sent = '';
       await challenge.issue(Date.now, async () => {
         try {
           const { codeHmac } = await sendVerificationCode({
@@ -64,6 +66,7 @@ export function registerCodeUpdates<S>(flow: CodeFlow<S>): CodeChallenge {
             recipient: flow.recipient(args),
             ...(flow.rejection ? { rejection: flow.rejection } : {}),
           });
+          sent = codeHmac;
           return codeHmac;
         } catch (err) {
           // Fail this update only, with a type the API maps; the flow stays open for another try.
@@ -76,7 +79,7 @@ export function registerCodeUpdates<S>(flow: CodeFlow<S>): CodeChallenge {
           });
         }
       });
-      flow.onCodeSent();
+      flow.onCodeSent(sent);
       const s = challenge.state(Date.now());
       return { codeExpiresAt: s.codeExpiresAt!, resendAvailableAt: s.resendAvailableAt!, status: flow.status() };
     },

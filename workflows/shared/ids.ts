@@ -25,6 +25,12 @@ export const workflowIds = {
   recoveryEmail: ({ profileId, changeId }: { profileId: string; changeId: string }) => `recovery-email/${profileId}/${changeId}`,
   /** The decoy reset of an address no account has, keyed by the address's HMAC, never the address. */
   passwordResetUnknownAddress: (addressHmac: string) => `password-reset/unknown/${addressHmac}`,
+  /** One run per invitation, for its whole life (resends included): keyed by the invitation's random id. */
+  memberInvitation: ({ invitationId }: { invitationId: string }) => `member-invitation/${invitationId}`,
+  /** One run per offboarding row; the row's id names nobody (the person's key is the row's, not the run's). */
+  offboarding: (offboardingId: string) => `offboarding/${offboardingId}`,
+  /** The parent of a batch of offboardings. */
+  offboardingBatch: (batchId: string) => `offboarding-batch/${batchId}`,
 };
 
 /** Fixed Update ids: a retried confirm or cancel joins the one in flight, or gets its stored outcome. */
@@ -37,3 +43,6 @@ export const updateIds = {
 
 /** A password reset's `complete` Update, one id per code: a retried completion joins it, another code does not. */
 export const completeResetUpdateId = (codeHmac: string) => `complete/${codeHmac}`;
+
+/** An invitation's `accept` Update, one id per code: a retried acceptance joins it, another code does not. */
+export const acceptInvitationUpdateId = (codeHmac: string) => `accept/${codeHmac}`;

@@ -7,4 +7,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const PROFILE_ID = defineSearchAttributeKey('ProfileId', SearchAttributeType.KEYWORD);
 export const FLOW_STEP = defineSearchAttributeKey('FlowStep', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [PROFILE_ID, FLOW_STEP] as const;
+/** The company a flow works for (offboardings and their batches): `CompanyId = "<id>"` lists a company's runs. */
+export const COMPANY_ID = defineSearchAttributeKey('CompanyId', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [PROFILE_ID, FLOW_STEP, COMPANY_ID] as const;

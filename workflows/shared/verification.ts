@@ -8,7 +8,7 @@ import type { Verdict } from './codeChallenge';
  */
 
 /** Why a code is sent; picks the email's wording. */
-export type CodePurpose = 'profile-merge' | 'sign-up' | 'account-creation' | 'password-reset' | 'recovery-email';
+export type CodePurpose = 'profile-merge' | 'sign-up' | 'account-creation' | 'password-reset' | 'recovery-email' | 'member-invitation';
 
 /** Where a code goes, named by ids; the address is looked up by the activity and never enters history. */
 export type CodeRecipient =
@@ -17,7 +17,9 @@ export type CodeRecipient =
   /** An address that has no account yet (sign-up, a new recovery email), held in a short-lived pending row. */
   | { kind: 'pending-address'; pendingAddressId: string }
   /** An account's login email. */
-  | { kind: 'account-login'; accountId: string };
+  | { kind: 'account-login'; accountId: string }
+  /** The login email of the account a pending member invitation is for; none once the invitation has ended. */
+  | { kind: 'invited-member'; invitationId: string };
 
 /**
  * What the code email offers its reader who did not ask for it ("this was not you"): a token that stops

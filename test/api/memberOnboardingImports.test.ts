@@ -1,0 +1,106 @@
+// Bulk onboarding over HTTP (README "Onboarding"): a JSON list and a CSV upload with good, invalid, duplicate
+// and existing rows, reported row by row; every good row created and invited on its own; unreadable uploads
+// refused whole; the company boundary.
+import { listAuditForSubject } from '../../db/queries/audit';
+import { createCompany, type TestCompany } from '../helpers/company';
+import { checkedHttp, expectError, expectErrorShape } from '../helpers/http';
+import { newEmail, onboardingApi } from '../helpers/memberOnboarding';
+import { suiteStack } from '../helpers/suiteStack';
+
+const stack = suiteStack();
+const { call } = checkedHttp(stack);
+const api = onboardingApi(stack, call);
+
+let acme: TestCompany;
+let other: TestCompany;
+beforeAll(async () => {
+  acme = await createCompany(stack);
+  other = await createCompany(stack);
+});
+const path = () => `/v1/companies/${acme.companyId}/member-imports`;
+const invited = async (email: string) =>
+  (await stack.sql<{ status: string; companyId: string }[]>`select status, company_id from accounts where email = ${email}`)[0];
+
+test('JSON: good, invalid, duplicate and existing rows; 207 with a report row by row; good rows created and invited', async () => {
+  const [a, b] = [newEmail('a'), newEmail('b')];
+  const members = [
+    { email: a, name: 'Alan Turing', jobTitle: 'Cryptanalyst', country: 'GB' },
+    { email: 'not-an-email', name: 'Broken' },
+    { email: a.toUpperCase(), name: 'Alan again' },
+    { email: other.member.email, name: 'Exists elsewhere' },
+    { email: b, name: 'Barbara Liskov' },
+    'not even an object',
+  ];
+  const r = await call('POST', path(), { headers: acme.admin.headers, body: { members } });
+  expect(r.status).toBe(207);
+  expect(r.body.summary).toEqual({ total: 6, created: 2, exists: 1, invalid: 3, failed: 0 });
+  expect(r.body.rows).toEqual([
+    { row: 1, email: a, status: 'created', accountId: expect.any(String), invitationId: expect.any(String) },
+    { row: 2, email: 'not-an-email', status: 'invalid', errors: [{ code: 'request.invalid', path: 'email', message: expect.any(String) }] },
+    { row: 3, email: a.toUpperCase(), status: 'invalid', errors: [{ code: 'member_import.duplicate_email', path: 'email', message: 'The same email as row 1' }] },
+    { row: 4, email: other.member.email, status: 'exists', errors: [{ code: 'member.exists', message: expect.any(String) }] },
+    { row: 5, email: b, status: 'created', accountId: expect.any(String), invitationId: expect.any(String) },
+    { row: 6, status: 'invalid', errors: [expect.objectContaining({ code: 'request.invalid' })] },
+  ]);
+  expect(await invited(a)).toEqual({ status: 'invited', companyId: acme.companyId });
+  expect(await invited(other.member.email)).toMatchObject({ companyId: other.companyId, status: 'active' });
+  // Each created member got its invitation email, and is audited with the import's id.
+  for (const email of [a, b]) expect(await api.code(email)).toMatch(/^\d{6}$/);
+  const created = await listAuditForSubject(stack.sql, 'account', r.body.rows[0].accountId);
+  expect(created[0]).toMatchObject({ action: 'member.created', details: expect.objectContaining({ importId: r.body.importId }) });
+  expect(await listAuditForSubject(stack.sql, 'member_import', r.body.importId)).toEqual([expect.objectContaining({
+    action: 'member_import.completed', outcome: 'succeeded', details: { total: 6, created: 2, exists: 1, invalid: 3, failed: 0 },
+  })]);
+});
+
+test('CSV: header names in any spelling, empty cells absent, bad rows reported; 200 when every row is created', async () => {
+  const [c, d, e] = [newEmail('c'), newEmail('d'), newEmail('e')];
+  const mixed = `Email,Name,Job title,COUNTRY\r\n${c},Claude Shannon,,US\r\n${d},,Engineer,NL\r\n"${e}","=HYPERLINK(""x"")",,zz\r\n`;
+  const r = await api.upload(path(), acme.admin.headers, 'text/csv', mixed);
+  expect(r.status).toBe(207);
+  expect(r.body.rows.map((row: { status: string }) => row.status)).toEqual(['created', 'invalid', 'invalid']);
+  expect(r.body.rows[1].errors).toEqual([expect.objectContaining({ path: 'name' })]);
+  expect(r.body.rows[2].errors).toEqual([expect.objectContaining({ path: 'country' })]);
+  expect(await invited(c)).toMatchObject({ status: 'invited' });
+  expect(await invited(d)).toBeUndefined();
+
+  const f = newEmail('f');
+  const good = await api.upload(path(), acme.admin.headers, 'text/csv; charset=utf-8', `email,name\n${f},Frances Allen\n`);
+  expect(good.status).toBe(200);
+  expect(good.body.summary).toEqual({ total: 1, created: 1, exists: 0, invalid: 0, failed: 0 });
+  // The same file again: the member exists now.
+  const again = await api.upload(path(), acme.admin.headers, 'text/csv', `email,name\n${f},Frances Allen\n`);
+  expect(again.status).toBe(207);
+  expect(again.body.rows).toEqual([expect.objectContaining({ row: 1, status: 'exists' })]);
+});
+
+test.each([
+  ['an unknown column', 'email,name,role\nx@onboarding.custodian.test,X,admin\n', /Unknown column role/],
+  ['no name column', 'email\nx@onboarding.custodian.test\n', /no name column/],
+  ['no rows', 'email,name\n', /no members/],
+  ['rows of different lengths', 'email,name\nx@onboarding.custodian.test,X,extra\n', /could not be read/],
+])('a CSV with %s is refused whole: 400 request.invalid_csv', async (_name, csv, message) => {
+  const r = await api.upload(path(), acme.admin.headers, 'text/csv', csv);
+  expectErrorShape(r, 'csv');
+  expectError(r, 400, 'request.invalid_csv');
+  expect(r.body.error).toMatch(message);
+});
+
+test('more than 1,000 rows, an empty list, another media type: refused whole', async () => {
+  const rows = Array.from({ length: 1001 }, (_, i) => `m${i}@onboarding.custodian.test,M ${i}`).join('\n');
+  expectError(await api.upload(path(), acme.admin.headers, 'text/csv', `email,name\n${rows}\n`), 400, 'request.invalid_csv');
+  expectError(await call('POST', path(), { headers: acme.admin.headers, body: { members: [] } }), 400, 'request.invalid');
+  expectError(await api.upload(path(), acme.admin.headers, 'text/plain', 'email,name\n'), 415, 'request.unsupported_media_type');
+});
+
+test('a member is 403 and another company\'s admin 404; nothing is created', async () => {
+  const email = newEmail();
+  const body = { members: [{ email, name: 'Nope' }] };
+  expectError(await call('POST', path(), { headers: acme.member.headers, body }), 403, 'company.admin_required');
+  expectError(await call('POST', path(), { headers: other.admin.headers, body }), 404, 'company.not_found');
+  const reader = await acme.serviceAccount(['company-users:read']);
+  expectError(await call('POST', path(), { headers: reader.headers, body }), 403, 'auth.insufficient_scope');
+  expect(await invited(email)).toBeUndefined();
+  const writer = await acme.serviceAccount(['company-users:write']);
+  expect((await call('POST', path(), { headers: writer.headers, body })).status).toBe(200);
+});
