@@ -16,6 +16,10 @@ export const BUDGETS = {
   codesPerAddress: { limit: 10, windowSeconds: 24 * 3600 },
   /** Merges one account may start. */
   mergeStartsPerActor: { limit: 20, windowSeconds: 24 * 3600 },
+  /** Codes typed with a new password from one client address (invitation acceptances, reset completions), reserved before argon2. */
+  passwordCodesPerClient: { limit: 50, windowSeconds: 3600 },
+  /** The same against one flow (an invitation, a reset's run): bounds parallel guesses that all reach argon2 before a verdict. */
+  passwordCodesPerFlow: { limit: 10, windowSeconds: 24 * 3600 },
 } as const;
 export type BudgetName = keyof typeof BUDGETS;
 

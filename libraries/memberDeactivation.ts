@@ -28,7 +28,13 @@ export interface Deactivation extends MemberState {
 
 export const memberNotFound = () => new AppError(404, 'member.not_found', 'No such member of this company');
 
-const state = (companyId: string, row: MemberStatusRow, changed: boolean): MemberState => ({
+/** An onboarded member who never accepted the invitation has no password: there is nothing to reactivate. */
+export const neverActivated = () => new AppError(
+  409, 'member.never_activated',
+  'This member never accepted the invitation and has no password, so the account cannot be active; invite them again',
+);
+
+const state = (companyId: string, row: MemberStatusRow & { status: MemberState['status'] }, changed: boolean): MemberState => ({
   accountId: row.accountId, companyId, status: row.status, deactivatedAt: row.deactivatedAt?.toISOString() ?? null, changed,
 });
 
@@ -39,7 +45,8 @@ const state = (companyId: string, row: MemberStatusRow, changed: boolean): Membe
  */
 export async function deactivateLocked(tx: Queryable, companyId: string, row: MemberStatusRow): Promise<Deactivation> {
   const changed = row.status !== 'deactivated';
-  const now = changed ? await setMemberStatus(tx, row.accountId, 'deactivated') : row;
+  // An invited member too: its pending invitation can then no longer be accepted (libraries/memberOnboarding/accept.ts).
+  const now = row.status === 'deactivated' ? { ...row, status: row.status } : await setMemberStatus(tx, row.accountId, 'deactivated');
   const revoked = await revokeAllCredentials(tx, row.accountId);
   return {
     ...state(companyId, now, changed),
@@ -64,10 +71,15 @@ export async function deactivateMember(tx: Queryable, { companyId, accountId }: 
   return deactivateLocked(tx, companyId, await lockMember(tx, companyId, accountId));
 }
 
-/** Reactivates a member: the status only, never a revoked credential. Idempotent (`changed: false`). */
+/**
+ * Reactivates a member: the status only, never a revoked credential. Idempotent (`changed: false`). An account
+ * without a password, single sign-on or service (an invited member, or one deactivated before accepting) is
+ * refused with 409 `member.never_activated`: only an active account must have a way to sign in (00017).
+ */
 export async function reactivateMember(tx: Queryable, { companyId, accountId }: { companyId: string; accountId: string }): Promise<MemberState> {
   const row = await lockMember(tx, companyId, accountId);
-  if (row.status === 'active') return state(companyId, row, false);
+  if (row.status === 'active') return state(companyId, { ...row, status: row.status }, false);
+  if (!row.canSignIn) throw neverActivated();
   return state(companyId, await setMemberStatus(tx, accountId, 'active'), true);
 }
 

@@ -1,6 +1,7 @@
 import { AVATAR_MAX_BYTES } from '../../libraries/profile/avatarImage';
 import { MAX_IMPORT_ROWS } from '../../libraries/memberOnboarding/imports';
 import type { MemberOnboarding } from '../../libraries/memberOnboarding/service';
+import { CODE_BUDGETS } from '../../libraries/passwordWithCode';
 import { CODE_DIGITS } from '../../lib/verificationCode';
 import { actorOf } from '../actor';
 import { rowsFromCsv, rowsFromJson } from '../memberImportRows';
@@ -61,7 +62,7 @@ export function memberOnboardingRoutes(api: RouteBuilder, { members, imports, in
   });
 
   api.route({
-    operationId: 'putCompanyMemberAvatar', method: 'put', path: '/v1/companies/:id/members/:accountId/avatar', tags: TAGS, auth: WRITE,
+    operationId: 'putCompanyMemberAvatar', method: 'put', path: '/v1/companies/:id/members/:memberId/avatar', tags: TAGS, auth: WRITE,
     summary: 'Upload the picture of a member who has not accepted the invitation yet, as the raw body',
     description:
       'The same checks and processing as `PUT /v1/profile/avatar`: the type read from the bytes, whole files only, at most 16.7 ' +
@@ -80,7 +81,7 @@ export function memberOnboardingRoutes(api: RouteBuilder, { members, imports, in
     },
     handler: async ({ auth, req, params }) => ({
       status: 200,
-      body: await members.setPicture(actorOf(auth, req), params.id, params.accountId, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)),
+      body: await members.setPicture(actorOf(auth, req), params.id, params.memberId, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)),
     }),
   });
 
@@ -140,7 +141,10 @@ export function memberOnboardingRoutes(api: RouteBuilder, { members, imports, in
       200: { description: 'Resent', schema: MemberInvitation },
       403: forbidden,
       404: noInvitation,
-      409: { description: 'The invitation has ended (`invitation.closed`), or has no resends left (`invitation.too_many_resends`)', schema: ErrorSchema },
+      409: {
+        description: 'The invitation has ended, or its member was deactivated (`invitation.closed`), or has no resends left (`invitation.too_many_resends`)',
+        schema: ErrorSchema,
+      },
       429: { description: 'Resent within the last minute (`verification_code.resend_too_soon`), too many codes to this address today (`verification_code.too_many_codes`), or the workflow service is busy', schema: ErrorSchema, headers: retryAfter },
       503: { description: 'The mail server refused the email (`mail.unavailable`), or the database or Temporal is unavailable', schema: ErrorSchema, headers: retryAfter },
     },
@@ -167,7 +171,9 @@ export function memberOnboardingRoutes(api: RouteBuilder, { members, imports, in
     summary: 'Accept an invitation: the emailed code and a new password activate the account',
     description:
       'No session: the invitation\'s id and code come from its email. The password is checked against the policy first (`422 ' +
-      'password.policy_violation` listing every unmet rule; nothing is spent). Then the code: 5 wrong codes fail the invitation, ' +
+      'password.policy_violation` listing every unmet rule; nothing is spent). Before the password is hashed, each attempt spends ' +
+      `a point of the client address's budget (${CODE_BUDGETS.client}) and of the invitation's (${CODE_BUDGETS.flow}); a right ` +
+      'code gives them back (`429` when spent, nothing hashed). Then the code: 5 wrong codes fail the invitation, ' +
       'and wrong codes against one account are limited per day (`429`). An accepted invitation cannot be used again; repeating a ' +
       'successful request answers `200` again and changes nothing.',
     params: IdParams,
@@ -175,13 +181,20 @@ export function memberOnboardingRoutes(api: RouteBuilder, { members, imports, in
     responses: {
       200: { description: 'The account is active; sign in with its email and the new password', schema: InvitationAccepted },
       404: { description: 'No invitation has this id (`invitation.not_found`)', schema: ErrorSchema },
-      409: { description: 'The invitation was accepted, revoked, or has expired or failed (`invitation.closed`), or the account changed meanwhile (`invitation.accept_failed`)', schema: ErrorSchema },
+      409: {
+        description: 'The invitation was accepted, revoked, or has expired or failed, or its member was deactivated (`invitation.closed`), or ' +
+          'the account changed meanwhile (`invitation.accept_failed`)',
+        schema: ErrorSchema,
+      },
       422: {
         description: 'A wrong or expired code (`verification_code.*`, with `attemptsLeft`), or a password that breaks the policy (`password.policy_violation`, with `rules`)',
         schema: z.union([VerificationError, ErrorSchema]).openapi('InvitationAcceptanceError'),
       },
-      429: { description: 'Too many wrong codes against this account recently, or the workflow service is busy', schema: ErrorSchema, headers: retryAfter },
+      429: {
+        description: 'Too many wrong codes from this client address, for this invitation or against this account recently (`verification_code.too_many_attempts`), or the workflow service is busy',
+        schema: ErrorSchema, headers: retryAfter,
+      },
     },
-    handler: async ({ params, body }) => ({ status: 200, body: await acceptance.accept(params.id, body.code, body.password) }),
+    handler: async ({ req, params, body }) => ({ status: 200, body: await acceptance.accept(params.id, body.code, body.password, req.ip ?? 'unknown') }),
   });
 }

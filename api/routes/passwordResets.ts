@@ -1,3 +1,4 @@
+import { CODE_BUDGETS } from '../../libraries/passwordWithCode';
 import type { PasswordResets } from '../../libraries/passwordResets/service';
 import { CODE_DIGITS } from '../../lib/verificationCode';
 import { DEFAULT_CHALLENGE_POLICY as POLICY } from '../../workflows/shared/codeChallenge';
@@ -59,7 +60,9 @@ export function passwordResetRoutes(api: RouteBuilder, resets: PasswordResets): 
     summary: 'Set a new password with the emailed code; ends every session of the account',
     description:
       'The new password is checked against the policy first (`422 password.policy_violation` listing every unmet rule; nothing is ' +
-      `spent). Then the code: ${POLICY.maxAttempts} wrong codes fail the reset, and wrong codes against one account are limited per ` +
+      `spent). Before the password is hashed, each attempt spends a point of the client address's budget (${CODE_BUDGETS.client}) ` +
+      `and of the reset's (${CODE_BUDGETS.flow}); a right code gives them back (\`429\` when spent, nothing hashed). ` +
+      `Then the code: ${POLICY.maxAttempts} wrong codes fail the reset, and wrong codes against one account are limited per ` +
       'day across resets (`429`). On success the password is set once, every session of the account ends and a "your password was ' +
       'changed" email follows. Repeating a successful request answers `200` again and changes nothing.',
     params: IdParams,
@@ -69,9 +72,12 @@ export function passwordResetRoutes(api: RouteBuilder, resets: PasswordResets): 
       404: notFound,
       409: { description: 'The reset has ended (completed, expired, failed), or the account changed and the password could not be set', schema: ErrorSchema },
       422: { description: 'Wrong or expired code (`attemptsLeft`), or the new password breaks the policy (`rules`)', schema: PasswordResetCompletionError },
-      429: { description: 'Too many wrong codes against this account recently, or the workflow service is busy', schema: ErrorSchema, headers: retryAfter },
+      429: {
+        description: 'Too many wrong codes from this client address, for this reset or against this account recently (`verification_code.too_many_attempts`), or the workflow service is busy',
+        schema: ErrorSchema, headers: retryAfter,
+      },
       503: unavailable,
     },
-    handler: async ({ params, body }) => ({ status: 200, body: await resets.complete(params.id, body.code, body.newPassword) }),
+    handler: async ({ req, params, body }) => ({ status: 200, body: await resets.complete(params.id, body.code, body.newPassword, req.ip ?? 'unknown') }),
   });
 }

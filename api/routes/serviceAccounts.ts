@@ -62,7 +62,7 @@ export function serviceAccountRoutes(api: RouteBuilder, serviceAccounts: Service
   });
 
   api.route({
-    operationId: 'createServiceAccountToken', method: 'post', path: `${BASE}/:accountId/tokens`, tags: TAGS, auth: ADMIN_WRITE,
+    operationId: 'createServiceAccountToken', method: 'post', path: `${BASE}/:serviceAccountId/tokens`, tags: TAGS, auth: ADMIN_WRITE,
     summary: 'Issue another token to a service account (rotation); the secret is shown once',
     description:
       'Rotation: issue a new token, switch the automation to it, then delete the old one. The token never expires. ' +
@@ -79,12 +79,12 @@ export function serviceAccountRoutes(api: RouteBuilder, serviceAccounts: Service
       },
     },
     handler: async ({ req, auth, params, body }) => ({
-      status: 201, body: await serviceAccounts.issueToken(actorOf(auth, req), params.id, params.accountId, body),
+      status: 201, body: await serviceAccounts.issueToken(actorOf(auth, req), params.id, params.serviceAccountId, body),
     }),
   });
 
   api.route({
-    operationId: 'deleteServiceAccountToken', method: 'delete', path: `${BASE}/:accountId/tokens/:tokenId`, tags: TAGS, auth: ADMIN_WRITE,
+    operationId: 'deleteServiceAccountToken', method: 'delete', path: `${BASE}/:serviceAccountId/tokens/:tokenId`, tags: TAGS, auth: ADMIN_WRITE,
     summary: 'Delete one token of a service account',
     description: `The end of a rotation: the token is refused from its next request on. Audited as \`service_account.token_revoked\`. ${ADMINS}`,
     params: ServiceAccountTokenParams,
@@ -94,19 +94,19 @@ export function serviceAccountRoutes(api: RouteBuilder, serviceAccounts: Service
       404: { description: `${accountNotFound.description}, or no such live token of it (\`personal_access_token.not_found\`)`, schema: ErrorSchema },
     },
     handler: async ({ req, auth, params }) => {
-      await serviceAccounts.revokeToken(actorOf(auth, req), params.id, params.accountId, params.tokenId);
+      await serviceAccounts.revokeToken(actorOf(auth, req), params.id, params.serviceAccountId, params.tokenId);
       return { status: 204 };
     },
   });
 
   api.route({
-    operationId: 'revokeServiceAccount', method: 'delete', path: `${BASE}/:accountId`, tags: TAGS, auth: ADMIN_WRITE,
+    operationId: 'revokeServiceAccount', method: 'delete', path: `${BASE}/:serviceAccountId`, tags: TAGS, auth: ADMIN_WRITE,
     summary: 'Revoke a service account',
     description:
       'Deactivates it and revokes every credential it holds, in one transaction: its next request is refused (403). It stays listed, ' +
       `on record. Idempotent: a revoked one answers its state. Audited as \`service_account.revoked\`. ${ADMINS}`,
     params: ServiceAccountParams,
     responses: { 200: { description: 'The service account, revoked', schema: ServiceAccount }, 403: forbidden, 404: accountNotFound },
-    handler: async ({ req, auth, params }) => ({ status: 200, body: await serviceAccounts.revoke(actorOf(auth, req), params.id, params.accountId) }),
+    handler: async ({ req, auth, params }) => ({ status: 200, body: await serviceAccounts.revoke(actorOf(auth, req), params.id, params.serviceAccountId) }),
   });
 }

@@ -5,7 +5,9 @@ import { z } from './zod';
 // eslint-disable-next-line no-control-regex -- matching NUL is the point: Postgres refuses it in text
 const NO_NUL = /^[^\u0000]*$/;
 
-const status = z.enum(['active', 'deactivated']).openapi({ description: 'Whether the account can sign in (`active`) or was deactivated' });
+const status = z.enum(['active', 'deactivated', 'invited']).openapi({
+  description: 'Whether the account can sign in (`active`), was deactivated, or was created by onboarding and waits for its owner to accept the invitation (`invited`)',
+});
 const certification = z.string().nullable().openapi({
   description: 'The highest certification level (`rapid`, `intermediate`, `advanced`, `expert`); `null`: none', example: 'advanced',
 });

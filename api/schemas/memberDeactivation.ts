@@ -3,7 +3,7 @@ import { z } from './zod';
 
 export const MemberParams = z.object({
   id: uuid.openapi({ param: { name: 'id', in: 'path' }, description: 'The company' }),
-  accountId: uuid.openapi({ param: { name: 'accountId', in: 'path' }, description: 'The member\'s account' }),
+  memberId: uuid.openapi({ param: { name: 'memberId', in: 'path' }, description: 'The member\'s `uuid`: its account id' }),
 });
 
 const stateFields = {

@@ -26,7 +26,7 @@ export const CreateMember = z.strictObject({
   ...memberFields,
   picture: z.base64({ message: 'must be base64' }).max(PICTURE_BASE64_MAX).optional().openapi({
     description: 'The profile picture: a PNG, JPEG or WebP of at most 2 MB, base64-encoded. Checked and re-encoded as ' +
-      '`PUT /v1/profile/avatar` does; or upload it afterwards with `PUT /v1/companies/{id}/members/{accountId}/avatar`.',
+      '`PUT /v1/profile/avatar` does; or upload it afterwards with `PUT /v1/companies/{id}/members/{memberId}/avatar`.',
   }),
 }).openapi('CreateMember');
 
@@ -98,5 +98,5 @@ export const MemberImportReport = z.strictObject({
 }).openapi('MemberImportReport');
 
 export const CompanyParams = z.object({ id: uuid.openapi({ param: { name: 'id', in: 'path' }, description: 'The company' }) });
-export const MemberParams = CompanyParams.extend({ accountId: uuid.openapi({ param: { name: 'accountId', in: 'path' } }) });
+export const MemberParams = CompanyParams.extend({ memberId: uuid.openapi({ param: { name: 'memberId', in: 'path' }, description: 'The member\'s `uuid`: its account id' }) });
 export const InvitationParams = CompanyParams.extend({ invitationId: uuid.openapi({ param: { name: 'invitationId', in: 'path' } }) });

@@ -129,7 +129,8 @@ export const Offboarding = z.object({
     reason: z.string().nullable(),
     at: isoDate.nullable(),
   })).openapi({ description: 'Every step in the order they run, with its progress' }),
-  report: Report.nullable().openapi({ description: 'What was done, skipped and why; once the run is completed or failed' }),
+  // A union, not Report.nullable(): that would make the shared OffboardingReport component itself nullable.
+  report: z.union([Report, z.null()]).openapi({ description: 'What was done, skipped and why; once the run is completed or failed' }),
 }).openapi('Offboarding');
 
 export const OffboardingPage = z.object({ items: z.array(Offboarding), nextCursor: NextCursor }).openapi('OffboardingPage');

@@ -6,7 +6,7 @@ import { z } from './zod';
 
 export const ServiceAccountParams = z.object({
   id: uuid.openapi({ param: { name: 'id', in: 'path' }, description: 'The company' }),
-  accountId: uuid.openapi({ param: { name: 'accountId', in: 'path' }, description: 'The service account' }),
+  serviceAccountId: uuid.openapi({ param: { name: 'serviceAccountId', in: 'path' }, description: 'The service account (its `id`)' }),
 });
 
 export const ServiceAccountTokenParams = ServiceAccountParams.extend({

@@ -14,7 +14,8 @@ export const TwoFactorMethod = z
 export const TwoFactorStatus = z
   .object({
     enabled: z.boolean(),
-    method: TwoFactorMethod.nullable().openapi({ description: 'How the second factor is given; null when 2FA is off.' }),
+    // A union, not TwoFactorMethod.nullable(): that would make the shared component itself admit null.
+    method: z.union([TwoFactorMethod, z.null()]).openapi({ description: 'How the second factor is given; null when 2FA is off.' }),
     enabledAt: isoDate.nullable(),
     recoveryCodesLeft: z.number().int().min(0).nullable().openapi({ description: 'Unused recovery codes; null when 2FA is off.' }),
   })

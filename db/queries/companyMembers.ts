@@ -13,7 +13,7 @@ import type { Queryable, Sql } from '../client';
 
 type Fragment = postgres.PendingQuery<postgres.Row[]>;
 
-export type MemberStatus = 'active' | 'deactivated';
+export type MemberStatus = 'active' | 'deactivated' | 'invited';
 
 export interface MemberFilter {
   companyId: string;

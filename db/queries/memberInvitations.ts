@@ -19,6 +19,8 @@ export interface InvitationRecord {
   closedAt: Date | null;
   /** The invited account's login email, while the account exists. */
   email: string | null;
+  /** The invited account's status while it exists: `invited` until accepted; `deactivated` if an admin deactivated it meanwhile. */
+  accountStatus: 'invited' | 'active' | 'deactivated' | null;
 }
 
 /** A member's account before it has a password: status `invited`, in the company, a login email only. */
@@ -41,7 +43,7 @@ export async function insertInvitation(
 
 const columns = (sql: Queryable) => sql`
   i.id, i.company_id, i.account_id, i.invited_by_account_id, i.import_id, i.workflow_id, i.status, i.resends,
-  i.created_at, i.expires_at, i.closed_at, a.email`;
+  i.created_at, i.expires_at, i.closed_at, a.email, a.status as account_status`;
 
 export async function findInvitation(sql: Queryable, id: string): Promise<InvitationRecord | undefined> {
   const [row] = await sql<InvitationRecord[]>`

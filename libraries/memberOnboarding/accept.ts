@@ -1,16 +1,16 @@
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../../db/client';
 import { findInvitation, type InvitationRecord } from '../../db/queries/memberInvitations';
-import { deletePendingPassword, upsertPendingPassword } from '../../db/queries/passwordResets';
+import { deletePendingPassword } from '../../db/queries/passwordResets';
 import { AppError } from '../../lib/errors';
 import type { DerivedKeys } from '../../lib/keys';
-import { hashPassword } from '../../lib/passwords';
 import { codeHmac } from '../../lib/verificationCode';
 import { acceptInvitationUpdateId } from '../../workflows/shared/ids';
 import { acceptInvitationUpdate, invitationCodeUpdates, type InvitationFinish } from '../../workflows/shared/memberInvitationContract';
 import { assertAcceptablePassword } from '../passwordRules';
+import { createPasswordWithCode } from '../passwordWithCode';
 import type { CodeFlows, Proof } from '../verification';
-import { INVITATION_ERRORS, invitationClosed, invitationFlowErrors, invitationNotFound } from './invitations';
+import { INVITATION_ERRORS, invitationClosed, invitationFlowErrors, invitationNotFound, invitationOfDeactivatedMember } from './invitations';
 import type { InvitationHandle } from './workflow';
 
 /** How long a chosen password's hash may wait for its code's verdict; the apply or the run's close deletes it sooner. */
@@ -25,16 +25,18 @@ export interface Accepted {
 /**
  * Accepting an invitation (README "Onboarding"), without a session: its id, the emailed code and the chosen
  * password, as a password reset's completion takes them, and checked in the same order. The policy first
- * (422 listing every unmet rule, nothing spent); then the password's hash, waiting under the code's HMAC
- * (never in history); then the code, through the kit (the invitation's 5 attempts, the account's durable
- * budget of wrong codes, 422 `verification_code.*`, 429); then the `accept` Update, which waits for the run
- * to activate the account with that hash. An accepted invitation answers a repeat with the same code, and
- * refuses any other (409 `invitation.closed`).
+ * (422 listing every unmet rule, nothing spent); then a point of the client address's and the invitation's
+ * durable budgets, before argon2 (429, nothing hashed; libraries/passwordWithCode.ts); then the password's hash,
+ * waiting under the code's HMAC (never in history); then the code, through the kit (the invitation's 5
+ * attempts, the account's durable budget of wrong codes, 422 `verification_code.*`, 429); then the `accept`
+ * Update, which waits for the run to activate the account with that hash. An accepted invitation answers a
+ * repeat with the same code, and refuses any other (409 `invitation.closed`).
  */
 export function createInvitationAcceptance(
   { sql, temporal, codeFlows, keys }: { sql: Sql; temporal: Client; codeFlows: CodeFlows; keys: Pick<DerivedKeys, 'codeHmac'> },
 ) {
   const handleOf = (row: InvitationRecord): InvitationHandle => temporal.workflow.getHandle(row.workflowId);
+  const withCode = createPasswordWithCode({ sql, budgets: codeFlows.budgets });
   /** Wrong codes spend the invited account's durable budget, whoever types them. */
   const proofOf = (row: InvitationRecord): Proof => ({ subjectType: 'account', subjectId: row.accountId!, actorAccountId: null });
 
@@ -59,34 +61,28 @@ export function createInvitationAcceptance(
   }
 
   return {
-    async accept(invitationId: string, code: string, password: string): Promise<Accepted> {
+    async accept(invitationId: string, code: string, password: string, clientAddress: string): Promise<Accepted> {
       const row = await findInvitation(sql, invitationId);
       if (!row) throw invitationNotFound();
       const hmac = codeHmac(keys.codeHmac, row.workflowId, code);
       // A repeat of an acceptance whose answer was lost gets the stored outcome of its Update; anything else is refused.
       if (row.status === 'accepted') return finish(row, hmac, invitationClosed(row.status));
       if (row.status !== 'pending' || !row.accountId || !row.email) throw invitationClosed(row.status);
+      // Deactivated by an admin before accepting: refused before any code or budget is spent. The apply refuses
+      // too (only an `invited` account is activated), for a deactivation that comes in between.
+      if (row.accountStatus !== 'invited') throw invitationOfDeactivatedMember();
       assertAcceptablePassword(password, { email: row.email });
 
-      await upsertPendingPassword(sql, {
-        runId: row.workflowId, codeHmac: hmac, accountId: row.accountId, passwordHash: await hashPassword(password),
-        expiresAt: new Date(Date.now() + PENDING_PASSWORD_MS),
-      });
-      try {
-        await codeFlows.verify(handleOf(row), invitationCodeUpdates, code, proofOf(row), invitationFlowErrors);
-      } catch (err) {
+      return withCode.submit({
+        clientAddress, flowKey: `invitation:${row.id}`, proof: proofOf(row), password,
+        pending: { runId: row.workflowId, codeHmac: hmac, accountId: row.accountId, ttlMs: PENDING_PASSWORD_MS },
+        verify: async () => {
+          await codeFlows.verify(handleOf(row), invitationCodeUpdates, code, proofOf(row), invitationFlowErrors);
+        },
         // Not pending any more: perhaps because this very code was verified by an attempt whose answer was lost.
-        // `accept` takes only the code the run verified, so it decides.
-        const perhapsVerifiedBefore = err instanceof AppError && (err.code === INVITATION_ERRORS.invalidStep || err.code === INVITATION_ERRORS.closed);
-        if (!perhapsVerifiedBefore) {
-          // A definite "no" (wrong, expired, exhausted, over budget): the hash waits for nothing. An outage keeps
-          // it: the code may have been verified, and the acceptance needs it.
-          if (err instanceof AppError && (err.status === 422 || err.status === 429)) await deletePendingPassword(sql, row.workflowId, hmac);
-          throw err;
-        }
-        return finish(row, hmac, err);
-      }
-      return finish(row, hmac);
+        perhapsVerifiedBefore: (err) => err instanceof AppError && (err.code === INVITATION_ERRORS.invalidStep || err.code === INVITATION_ERRORS.closed),
+        finish: (refusal) => finish(row, hmac, refusal),
+      });
     },
   };
 }

@@ -27,6 +27,9 @@ const STATUS_WORDS: Record<InvitationStatusName, string> = {
 export const invitationClosed = (status?: InvitationStatusName) =>
   new AppError(409, INVITATION_ERRORS.closed, `This invitation ${status ? STATUS_WORDS[status] : 'has ended'}`);
 
+/** 409 for a pending invitation whose member an admin deactivated: it can be neither accepted nor resent. */
+export const invitationOfDeactivatedMember = () => new AppError(409, INVITATION_ERRORS.closed, 'This invitation has ended: the member was deactivated');
+
 export const invitationFlowErrors: FlowErrors = {
   invalidStep: INVITATION_ERRORS.invalidStep,
   unknownRecipient: INVITATION_ERRORS.invalidStep,
@@ -89,6 +92,8 @@ export function createInvitations(
       return companyActions.write(actor, { companyId, action: 'invitation.resent', subjectType: 'invitation', subjectId: id }, async (tx) => {
         const row = await ofCompany(companyId, id);
         if (row.status !== 'pending') throw invitationClosed(row.status);
+        // Its member was deactivated meanwhile: the invitation cannot be accepted, so no new code is sent.
+        if (row.accountStatus !== 'invited') throw invitationOfDeactivatedMember();
         if (row.resends >= settings.maxResends) {
           throw new AppError(409, INVITATION_ERRORS.tooManyResends, `This invitation was resent ${settings.maxResends} times already; revoke it and create the member again`);
         }

@@ -3,13 +3,11 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Sql } from '../../db/client';
 import { appendAudit } from '../../db/queries/audit';
 import {
-  deletePendingPassword, findAccountForReset, findPasswordReset, insertPasswordReset, upsertPendingPassword,
-  type PasswordResetRecord,
+  deletePendingPassword, findAccountForReset, findPasswordReset, insertPasswordReset, type PasswordResetRecord,
 } from '../../db/queries/passwordResets';
 import { hmacHex } from '../../lib/crypto';
 import { AppError, notFound, retryLater } from '../../lib/errors';
 import type { DerivedKeys } from '../../lib/keys';
-import { hashPassword } from '../../lib/passwords';
 import { codeHmac } from '../../lib/verificationCode';
 import { DEFAULT_CHALLENGE_POLICY } from '../../workflows/shared/codeChallenge';
 import { completeResetUpdateId, workflowIds } from '../../workflows/shared/ids';
@@ -18,6 +16,7 @@ import {
 } from '../../workflows/shared/passwordResetContract';
 import { consume, durableLimiter } from '../budgets';
 import { assertAcceptablePassword } from '../passwordRules';
+import { createPasswordWithCode } from '../passwordWithCode';
 import type { FlowErrors } from '../temporalErrors';
 import type { CodeFlows, Proof } from '../verification';
 import { requestResetWorkflow, type ResetHandle } from './workflow';
@@ -67,6 +66,7 @@ export function createPasswordResets(
 ) {
   const perClient = durableLimiter(sql, 'password_reset_requests', RESET_REQUESTS_PER_CLIENT.limit, RESET_REQUESTS_PER_CLIENT.windowSeconds);
   const handleOf = (row: PasswordResetRecord): ResetHandle => temporal.workflow.getHandle(row.workflowId, row.runId);
+  const withCode = createPasswordWithCode({ sql, budgets: codeFlows.budgets });
 
   const closed = () => new AppError(409, RESET_ERRORS.closed, 'This password reset has ended; request a new one');
   const flowErrors: FlowErrors = { invalidStep: RESET_ERRORS.invalidStep, unknownRecipient: RESET_ERRORS.invalidStep, closed };
@@ -180,14 +180,15 @@ export function createPasswordResets(
     },
 
     /**
-     * In this order: the policy (422 listing every unmet rule, nothing spent); the hash, made here and
-     * waiting in a pending row filed under the code's HMAC (never in history); the code, through the kit
-     * (durable budgets of the account or address, 422 `verification_code.*`, 429); then the `complete`
+     * In this order: the policy (422 listing every unmet rule, nothing spent); a point of the client
+     * address's and the run's durable budgets, before argon2 (429, nothing hashed; libraries/passwordWithCode.ts);
+     * the hash, made here and waiting in a pending row filed under the code's HMAC (never in history); the
+     * code, through the kit (durable budgets of the account or address, 422 `verification_code.*`, 429); then the `complete`
      * Update, which waits for the run's apply and answers its outcome. A completion retried after a lost
      * answer (the code already verified) goes straight to `complete`, which takes only a code the run
      * emailed, and joins the Update in flight or gets its outcome.
      */
-    async complete(id: string, code: string, newPassword: string): Promise<ResetView> {
+    async complete(id: string, code: string, newPassword: string, clientAddress: string): Promise<ResetView> {
       const row = await record(id);
       assertAcceptablePassword(newPassword, { ...(row.address ? { email: row.address } : {}), field: 'body.newPassword' });
       const hmac = codeHmac(keys.codeHmac, row.workflowId, code);
@@ -195,25 +196,15 @@ export function createPasswordResets(
       // A completed reset answers a repeated completion with its code (its complete Update's stored outcome), and nothing else.
       if (row.closedAt) return row.outcome === 'completed' ? finish(row, handle, hmac) : Promise.reject(closed());
 
-      const passwordHash = await hashPassword(newPassword);
-      await upsertPendingPassword(sql, {
-        runId: row.runId, codeHmac: hmac, accountId: row.accountId, passwordHash, expiresAt: new Date(Date.now() + settings.ttlMs),
+      return withCode.submit({
+        clientAddress, flowKey: `password-reset:${row.runId}`, proof: proofOf(row), password: newPassword,
+        pending: { runId: row.runId, codeHmac: hmac, accountId: row.accountId, ttlMs: settings.ttlMs },
+        verify: () => verifyWhenReady(row, handle, code),
+        // Not at awaiting_code any more, or closed: perhaps because this very code was verified by an attempt whose
+        // answer was lost. `complete` takes only a code the run emailed, so it decides.
+        perhapsVerifiedBefore: (err) => err instanceof AppError && (err.code === RESET_ERRORS.invalidStep || err.code === RESET_ERRORS.closed),
+        finish: (refusal) => finish(row, handle, hmac, refusal),
       });
-      try {
-        await verifyWhenReady(row, handle, code);
-      } catch (err) {
-        // Not at awaiting_code any more, or closed: perhaps because this very code was verified by an attempt
-        // whose answer was lost. `complete` takes only a code the run emailed, so it decides.
-        const perhapsVerifiedBefore = err instanceof AppError && (err.code === RESET_ERRORS.invalidStep || err.code === RESET_ERRORS.closed);
-        if (!perhapsVerifiedBefore) {
-          // A definite "no" (wrong, expired, exhausted, over budget): the hash waits for nothing. An outage
-          // keeps it: the code may have been verified, and the apply needs it.
-          if (err instanceof AppError && (err.status === 422 || err.status === 429)) await deletePendingPassword(sql, row.runId, hmac);
-          throw err;
-        }
-        return finish(row, handle, hmac, err);
-      }
-      return finish(row, handle, hmac);
     },
   };
 }

@@ -30,7 +30,7 @@ async function memberWithCredentials(company: Awaited<ReturnType<typeof createCo
   return { member, probes };
 }
 
-describe('POST .../members/{accountId}/deactivation', () => {
+describe('POST .../members/{memberId}/deactivation', () => {
   test('an admin deactivates a member: status, and every session, key and token ended in the same call; audited', async () => {
     const company = await createCompany(stack);
     const { member, probes } = await memberWithCredentials(company);
@@ -115,7 +115,7 @@ describe('POST .../members/{accountId}/deactivation', () => {
   });
 });
 
-describe('DELETE .../members/{accountId}/deactivation (reactivation)', () => {
+describe('DELETE .../members/{memberId}/deactivation (reactivation)', () => {
   test('restores the status only: the revoked credentials stay revoked; a new sign-in works; audited separately', async () => {
     const company = await createCompany(stack);
     const { member, probes } = await memberWithCredentials(company);

@@ -102,7 +102,7 @@ describe('creating a member', () => {
     expect(await stack.sql`select 1 from accounts where email = ${email}`).toHaveLength(0);
   });
 
-  test('PUT …/members/{accountId}/avatar sets an invited member\'s picture (raw upload); a GIF is 415', async () => {
+  test('PUT …/members/{memberId}/avatar sets an invited member\'s picture (raw upload); a GIF is 415', async () => {
     const created = await create({ email: newEmail(), name: 'Pictureless' });
     const path = `/v1/companies/${acme.companyId}/members/${created.body.member.accountId}/avatar`;
     const r = await api.upload(path, acme.admin.headers, 'image/png', await pngImage());

@@ -83,11 +83,11 @@ const ROUTES: Record<string, number[]> = {
   'get /v1/companies/{id}/reports/backup-access': [200, 400, 401, 403, 404, 503],
   'post /v1/companies/{id}/service-accounts': [201, 400, 401, 403, 404, 409, 413, 415, 503],
   'get /v1/companies/{id}/service-accounts': [200, 400, 401, 403, 404, 503],
-  'post /v1/companies/{id}/service-accounts/{accountId}/tokens': [201, 400, 401, 403, 404, 409, 413, 415, 503],
-  'delete /v1/companies/{id}/service-accounts/{accountId}/tokens/{tokenId}': [204, 400, 401, 403, 404, 503],
-  'delete /v1/companies/{id}/service-accounts/{accountId}': [200, 400, 401, 403, 404, 503],
-  'post /v1/companies/{id}/members/{accountId}/deactivation': [200, 400, 401, 403, 404, 409, 503],
-  'delete /v1/companies/{id}/members/{accountId}/deactivation': [200, 400, 401, 403, 404, 503],
+  'post /v1/companies/{id}/service-accounts/{serviceAccountId}/tokens': [201, 400, 401, 403, 404, 409, 413, 415, 503],
+  'delete /v1/companies/{id}/service-accounts/{serviceAccountId}/tokens/{tokenId}': [204, 400, 401, 403, 404, 503],
+  'delete /v1/companies/{id}/service-accounts/{serviceAccountId}': [200, 400, 401, 403, 404, 503],
+  'post /v1/companies/{id}/members/{memberId}/deactivation': [200, 400, 401, 403, 404, 409, 503],
+  'delete /v1/companies/{id}/members/{memberId}/deactivation': [200, 400, 401, 403, 404, 409, 503],
   'get /v1/companies/{id}/members': [200, 400, 401, 403, 404, 503],
   'get /v1/companies/{id}/members/lookup': [200, 400, 401, 403, 404, 503],
   'get /v1/companies/{id}/members/{memberId}/apps': [200, 400, 401, 403, 404, 503],
@@ -131,7 +131,7 @@ const ROUTES: Record<string, number[]> = {
   'get /v1/profile/recovery-email/verification': [200, 401, 403, 404, 429, 503],
   'post /v1/profile/recovery-email/verification': [200, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
   'post /v1/companies/{id}/members': [201, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
-  'put /v1/companies/{id}/members/{accountId}/avatar': [200, 400, 401, 403, 404, 409, 413, 415, 422, 503],
+  'put /v1/companies/{id}/members/{memberId}/avatar': [200, 400, 401, 403, 404, 409, 413, 415, 422, 503],
   'post /v1/companies/{id}/member-imports': [200, 207, 400, 401, 403, 404, 413, 415, 503],
   'get /v1/companies/{id}/invitations': [200, 400, 401, 403, 404, 503],
   'get /v1/companies/{id}/invitations/{invitationId}': [200, 400, 401, 403, 404, 503],
@@ -146,7 +146,7 @@ const PROFILE_PUBLIC = [
 // The avatar upload's body is the image itself (image/png, image/jpeg or image/webp), not JSON.
 const RAW_BODY: Record<string, string[]> = { 'put /v1/profile/avatar': ['image/png', 'image/jpeg', 'image/webp'] };
 // Onboarding: a member's picture, and a bulk import as a JSON list or a CSV file.
-RAW_BODY['put /v1/companies/{id}/members/{accountId}/avatar'] = ['image/png', 'image/jpeg', 'image/webp'];
+RAW_BODY['put /v1/companies/{id}/members/{memberId}/avatar'] = ['image/png', 'image/jpeg', 'image/webp'];
 RAW_BODY['post /v1/companies/{id}/member-imports'] = ['application/json', 'text/csv'];
 // Offboarding in bulk: a JSON list or a CSV file.
 RAW_BODY['post /v1/companies/{id}/offboarding-batches'] = ['application/json', 'text/csv'];
@@ -169,7 +169,7 @@ const WITH_BODY = [
   'post /v1/sessions/second-factor', 'delete /v1/developer-settings/2fa', 'patch /v1/notification-settings', 'post /v1/developer-settings/2fa/totp/activation',
   'post /v1/developer-settings/personal-access-tokens', 'post /v1/developer-settings/api-keys',
   'patch /v1/profile', 'post /v1/profile/visibility', 'put /v1/profile/recovery-email', 'post /v1/profile/recovery-email/verification',
-  'put /v1/apps/{id}/technical-contact', 'post /v1/companies/{id}/service-accounts', 'post /v1/companies/{id}/service-accounts/{accountId}/tokens',
+  'put /v1/apps/{id}/technical-contact', 'post /v1/companies/{id}/service-accounts', 'post /v1/companies/{id}/service-accounts/{serviceAccountId}/tokens',
   'put /v1/companies/{id}/webhook', 'post /v1/companies/{id}/offboardings',
   'post /v1/companies/{id}/members', 'post /v1/invitations/{id}/acceptance',
 ];

@@ -30,8 +30,8 @@ export function passwordResetApi(stack: TestStack) {
     return r.body.id as string;
   }
 
-  const complete = (id: string, code: string, newPassword = NEW_PASSWORD) =>
-    call('POST', `/v1/password-resets/${id}/completion`, { body: { code, newPassword } });
+  const complete = (id: string, code: string, newPassword = NEW_PASSWORD, client = freshClient()) =>
+    call('POST', `/v1/password-resets/${id}/completion`, { body: { code, newPassword }, headers: { 'x-forwarded-for': client } });
 
   async function status(id: string) {
     const r = await call('GET', `/v1/password-resets/${id}`);

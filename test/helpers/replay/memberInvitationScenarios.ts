@@ -49,7 +49,7 @@ async function invite(stack: TestStack, { ttlMs = DAY_MS, resendIntervalMs = 60_
       codes.push(code, wrong(code));
       return code;
     },
-    accept: (code: string) => onboarding.acceptance.accept(invitationId, code, MEMBER_PASSWORD),
+    accept: (code: string) => onboarding.acceptance.accept(invitationId, code, MEMBER_PASSWORD, '127.0.0.1'),
     resend: () => onboarding.invitations.resend(actor, company.companyId, invitationId),
     revoke: () => onboarding.invitations.revoke(actor, company.companyId, invitationId),
     recording: (): Recording => ({ handle, secrets: [...codes, email, name, MEMBER_PASSWORD, admin.email] }),
