@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import swaggerUi from 'swagger-ui-express';
 import type { Sql } from '../db/client';
 import type { Config } from '../lib/config';
-import type { Logger } from '../lib/logger';
+import { requestForLog, type Logger } from '../lib/logger';
 import { createAuthenticate, registerSecuritySchemes } from './auth';
 import { developerSettingsRoutes } from './routes/developerSettings';
 import { createAccessTokens } from '../libraries/accessTokens';
+import type { CredentialCache } from '../libraries/credentialCache';
 import { createApiKeys } from '../libraries/apiKeys';
 import { errorHandler, notFoundHandler } from './errors';
 import { installMetrics } from './metrics';
@@ -71,12 +72,17 @@ export interface AppDeps {
   sql: Sql;
   temporal: Client;
   logger: Logger;
+  /**
+   * The process's token cache (libraries/credentialCache), created, started and closed by the process's entry;
+   * without it (AUTH_CACHE=false, scripts), every token is looked up in Postgres.
+   */
+  credentialCache?: CredentialCache;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Builds the HTTP app without listening, so tests and the server entry share it. */
-export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
+export function createApp({ config, sql, temporal, logger, credentialCache }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -88,6 +94,8 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
   app.use(
     pinoHttp({
       logger,
+      // The path only: query values are personal data (lib/logger.ts).
+      serializers: { req: requestForLog },
       genReqId: (req, res) => {
         const given = req.headers['x-request-id'];
         const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -111,13 +119,15 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
   });
   const codeFlows = createCodeFlows({ sql, temporal, keys: config.keys, deadlineMs: config.temporal.deadlineMs });
   // One authentication model: every request resolves to one principal, whatever credential it came with.
-  const accessTokens = createAccessTokens({ sql });
+  const accessTokens = createAccessTokens({ sql, cache: credentialCache });
+  const revocations = credentialCache?.revocations;
   const apiKeys = createApiKeys({ sql });
   const authenticate = createAuthenticate({ sessions, tokens: accessTokens, apiKeys });
   const api = new RouteBuilder(registry, {
     authenticate,
     validateResponses: config.env !== 'production',
     bodyLimit: '16kb',
+    streams: config.streams,
   });
 
   indexRoutes(api, { docs: config.apiDocs });
@@ -129,8 +139,8 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
   companyMemberRoutes(api, createCompanyMembers({ sql }));
   companyAppRoutes(api, createCompanyApps({ sql }));
   companyAuditLogRoutes(api, createCompanyAuditLog({ sql }));
-  serviceAccountRoutes(api, createServiceAccounts({ sql }));
-  memberDeactivationRoutes(api, createMemberDeactivation({ sql }));
+  serviceAccountRoutes(api, createServiceAccounts({ sql, cache: credentialCache }));
+  memberDeactivationRoutes(api, createMemberDeactivation({ sql, revocations }));
   const offboardingDeps = { sql, temporal, call: codeFlows.call, addressKey: config.keys.addressKey, settings: { taskQueue: config.temporal.taskQueue } };
   offboardingRoutes(api, {
     offboardings: createOffboardings(offboardingDeps),
@@ -144,7 +154,7 @@ export function createApp({ config, sql, temporal, logger }: AppDeps): Express {
     sql, temporal, codeFlows, addressKey: config.keys.addressKey,
     settings: { taskQueue: config.temporal.taskQueue, ttlMs: config.accountCreationTtlMs },
   }));
-  mergeRoutes(api, createMergeService({ sql, temporal, codeFlows, settings: { taskQueue: config.temporal.taskQueue, mergeTtlMs: config.mergeTtlMs } }));
+  mergeRoutes(api, createMergeService({ sql, temporal, codeFlows, revocations, settings: { taskQueue: config.temporal.taskQueue, mergeTtlMs: config.mergeTtlMs } }));
   profileRoutes(api, createProfileService({ sql }));
   recoveryEmailRoutes(api, createRecoveryEmailService({ sql, temporal, codeFlows, settings: { taskQueue: config.temporal.taskQueue, ttlMs: 3_600_000 } }));
   notificationSettingsRoutes(api, createNotificationSettings({ sql }));

@@ -9,9 +9,8 @@ import { NewMember } from './schemas/memberOnboarding';
  * unknown or missing columns, too many rows) is refused whole.
  */
 
-/** CSV headers, matched without case, spaces, `_` or `-`: `jobTitle`, `Job title` and `job_title` are one column. */
-const COLUMNS: Record<string, 'email' | 'name' | 'jobTitle' | 'country'> = { email: 'email', name: 'name', jobtitle: 'jobTitle', country: 'country' };
-const columnOf = (header: string) => COLUMNS[header.toLowerCase().replace(/[\s_-]/g, '')];
+/** CSV headers, matched without case, spaces, `_` or `-` (libraries/csv.ts): `jobTitle`, `Job title` and `job_title` are one column. */
+const COLUMNS = { allowed: ['email', 'name', 'jobTitle', 'country'], required: ['email', 'name'] } as const;
 const invalidCsv = (message: string) => new AppError(400, 'request.invalid_csv', message);
 
 function rowFrom(row: number, raw: unknown): ImportRow {
@@ -27,16 +26,12 @@ function rowFrom(row: number, raw: unknown): ImportRow {
 
 export const rowsFromJson = (members: readonly unknown[]): ImportRow[] => members.map((m, i) => rowFrom(i + 1, m));
 
-/** A header line with `email` and `name` (and optionally `jobTitle`, `country`), then one member per line; empty cells are absent fields. */
+/**
+ * A header line with `email` and `name` (and optionally `jobTitle`, `country`), then one member per line; empty cells
+ * are absent fields. An unknown or repeated column, or a missing required one, refuses the upload whole.
+ */
 export function rowsFromCsv(body: Buffer): ImportRow[] {
-  const records = parseCsv(body, { maxRows: MAX_IMPORT_ROWS });
+  const records = parseCsv(body, { maxRows: MAX_IMPORT_ROWS, columns: COLUMNS });
   if (records.length === 0) throw invalidCsv('The CSV has no members: a header line (email,name,jobTitle,country), then one line per member');
-  const headers = Object.keys(records[0]!);
-  const unknown = headers.filter((h) => !columnOf(h));
-  if (unknown.length) throw invalidCsv(`Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: the columns are email, name, jobTitle and country`);
-  const missing = ['email', 'name'].filter((c) => !headers.some((h) => columnOf(h) === c));
-  if (missing.length) throw invalidCsv(`The CSV has no ${missing.join(' or ')} column`);
-  return records.map((record, i) => rowFrom(i + 1, Object.fromEntries(
-    Object.entries(record).filter(([, v]) => v !== '').map(([h, v]) => [columnOf(h)!, v]),
-  )));
+  return records.map((record, i) => rowFrom(i + 1, Object.fromEntries(Object.entries(record).filter(([, v]) => v !== ''))));
 }

@@ -7,6 +7,7 @@ import { insufficientScope } from '../libraries/credentialErrors';
 import { CREDENTIAL_KINDS, type CredentialKind, type Principal, type SessionPrincipal } from '../libraries/principal';
 import type { Scope } from '../libraries/scopes';
 import { ErrorSchema } from './schemas/common';
+import { EXPORT_BUSY, sendStream, StreamSlots, type StreamLimits } from './streamReply';
 import type { z } from './schemas/zod';
 
 export type { Principal };
@@ -43,7 +44,8 @@ export interface Reply {
    * A streamed body instead of `body`: its chunks are written as they come (chunked transfer encoding),
    * with backpressure, so a large answer is never built in memory. Nothing is sent until the first chunk
    * arrives, so an error before it still gets the one JSON error shape; an error after it aborts the
-   * connection, so a client never takes a truncated body for a whole one.
+   * connection, so a client never takes a truncated body for a whole one. Only for a route that declares
+   * `streams` (api/streamReply.ts: the stall deadline and the per-process cap).
    */
   stream?: AsyncIterable<string>;
 }
@@ -95,6 +97,12 @@ export interface RouteSpec<
    */
   rawBody?: R;
   /**
+   * For a route that may answer with `Reply.stream`: `true`, or which requests will (a listing's CSV). Such a
+   * request takes one of the process's stream slots after validation and before the handler runs, so a
+   * refused export (`503 export.busy`, documented automatically) has done nothing, not even its audit entry.
+   */
+  streams?: true | ((input: { req: Request; query: Out<Q> }) => boolean);
+  /**
    * False for a route that touches neither Postgres nor Temporal (liveness, the index): it then documents
    * no 503. Every other route gets the common 503 unless it declares its own.
    */
@@ -108,6 +116,9 @@ export interface RouteSpec<
   }>;
   handler: (ctx: Context<P, Q, B, A, R>) => Promise<Reply>;
 }
+
+/** What the credential step leaves for the handler step of the same request. */
+interface Locals { principal?: Principal }
 
 type AnySpec = RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined, AuthSpec, RawBodySpec | undefined>;
 
@@ -174,8 +185,13 @@ export class RouteBuilder {
 
   constructor(
     readonly registry: OpenAPIRegistry,
-    private readonly opts: { authenticate: Authenticate; validateResponses: boolean; bodyLimit: string },
-  ) {}
+    private readonly opts: { authenticate: Authenticate; validateResponses: boolean; bodyLimit: string; streams?: StreamLimits },
+  ) {
+    this.streamSlots = new StreamSlots(opts.streams?.maxConcurrent ?? 2);
+  }
+
+  /** Shared by every streaming route of the process (createApp builds one RouteBuilder). */
+  private readonly streamSlots: StreamSlots;
 
   route<
     P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, const A extends AuthSpec,
@@ -184,6 +200,29 @@ export class RouteBuilder {
     this.document(spec as AnySpec);
     const json = express.json({ limit: spec.bodyLimit ?? this.opts.bodyLimit, strict: true });
     const handlers: express.RequestHandler[] = [];
+    const documented = new Set(Object.keys(this.documentedResponses(spec as AnySpec)).map(Number));
+    const undocumented = (err: unknown) => {
+      if (this.opts.validateResponses && err instanceof AppError && !documented.has(err.status)) {
+        return new Error(`${spec.method.toUpperCase()} ${spec.path} answered undocumented status ${err.status} (${err.code})`);
+      }
+      return err;
+    };
+    const rule = authRule(spec.auth);
+    // The credential first, before any body is read: an anonymous caller must not make us buffer and parse
+    // megabytes (a bulk upload takes 10 MB). So 401/403 come before 413/415/400; the principal waits in res.locals.
+    if (rule) {
+      handlers.push(async (req, res, next) => {
+        try {
+          const auth = await this.opts.authenticate(req, rule.credentials);
+          if (auth.passwordExpired && !spec.allowRestricted) throw passwordExpired();
+          if (rule.scope && !auth.scopes.includes(rule.scope)) throw insufficientScope(rule.scope);
+          (res.locals as Locals).principal = auth;
+        } catch (err) {
+          return next(undocumented(err));
+        }
+        next();
+      });
+    }
     const raw: RawBodySpec | undefined = spec.rawBody;
     if (spec.body && raw) {
       const rawParser = express.raw({ type: () => true, limit: raw.limit });
@@ -210,26 +249,31 @@ export class RouteBuilder {
         } else next();
       }, express.raw({ type: () => true, limit: raw.limit }));
     }
-    const documented = new Set(Object.keys(this.documentedResponses(spec as AnySpec)).map(Number));
-    const rule = authRule(spec.auth);
     handlers.push(async (req: Request, res: Response) => {
       let reply: Reply;
+      let release: (() => void) | undefined;
       try {
-        const auth = rule ? await this.opts.authenticate(req, rule.credentials) : undefined;
-        if (auth?.passwordExpired && !spec.allowRestricted) throw passwordExpired();
-        if (auth && rule?.scope && !auth.scopes.includes(rule.scope)) throw insufficientScope(rule.scope);
-        const params = parse(spec.params, req.params, 'params');
-        const query = parse(spec.query, req.query, 'query');
-        const body = raw && Buffer.isBuffer(req.body) ? undefined : parse(spec.body, req.body, 'body');
-        reply = await spec.handler({ req, params, query, body, auth } as Context<P, Q, B, A, R>);
-      } catch (err) {
-        if (this.opts.validateResponses && err instanceof AppError && !documented.has(err.status)) {
-          throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered undocumented status ${err.status} (${err.code})`);
+        try {
+          const auth = rule ? (res.locals as Locals).principal : undefined;
+          const params = parse(spec.params, req.params, 'params');
+          const query = parse(spec.query, req.query, 'query');
+          const body = raw && Buffer.isBuffer(req.body) ? undefined : parse(spec.body, req.body, 'body');
+          const streams = spec.streams === true || (spec.streams?.({ req, query: query as never }) ?? false);
+          if (streams) release = this.streamSlots.take();
+          reply = await spec.handler({ req, params, query, body, auth } as Context<P, Q, B, A, R>);
+        } catch (err) {
+          throw undocumented(err);
         }
-        throw err;
+        if (this.opts.validateResponses) checkResponse(spec as AnySpec, reply, release !== undefined);
+        if (reply.stream) {
+          // A stream the route did not announce (production skips the check above) still counts.
+          release ??= this.streamSlots.take();
+          const type = reply.contentType ?? spec.responses[reply.status]?.contentType ?? 'application/json';
+          return await sendStream(res, reply, type, this.opts.streams?.stallTimeoutMs ?? 30_000);
+        }
+      } finally {
+        release?.();
       }
-      if (this.opts.validateResponses) checkResponse(spec as AnySpec, reply);
-      if (reply.stream) return sendStream(res, reply, reply.contentType ?? spec.responses[reply.status]?.contentType ?? 'application/json');
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       if (reply.contentType) res.status(reply.status).type(reply.contentType).send(reply.body);
       else if (reply.body === undefined) res.status(reply.status).end();
@@ -310,12 +354,14 @@ export class RouteBuilder {
       responses[415] = errorResponse(`The request body is not one of ${types.join(', ')}.`);
     }
     // Any route that reads the database can meet an outage (api/errors.ts answers database.unavailable).
-    if (spec.dependencies !== false && !spec.responses[503]) {
-      responses[503] = errorResponse('A dependency (database or workflow service) is unavailable; retry after Retry-After.', retryAfter);
+    const busy = spec.streams ? `${EXPORT_BUSY}: each holds a database connection while it runs` : '';
+    if ((spec.dependencies !== false || busy) && !spec.responses[503]) {
+      const outage = spec.dependencies !== false ? 'A dependency (database or workflow service) is unavailable' : '';
+      responses[503] = errorResponse(`${[outage, busy].filter(Boolean).join('; or: ')}; retry after Retry-After.`, retryAfter);
     }
     for (const [status, r] of Object.entries(spec.responses)) {
-      // A route's own 403 keeps the credential refusals in its description.
-      const also = Number(status) === 403 && refusals ? `; or: ${refusals}` : '';
+      // A route's own 403 keeps the credential refusals in its description, its own 503 the stream cap.
+      const also = Number(status) === 403 && refusals ? `; or: ${refusals}` : Number(status) === 503 && busy ? `; or: ${busy}` : '';
       responses[Number(status)] = {
         description: r.description + also,
         ...(r.headers ? { headers: r.headers } : {}),
@@ -341,40 +387,10 @@ function parse(schema: ZodType | undefined, value: unknown, where: string): unkn
   return result.data;
 }
 
-/** Waits for the socket to take more, or to go away (a client that hangs up never drains). */
-function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    if (res.destroyed) return resolve();
-    const done = () => {
-      res.off('drain', done).off('close', done);
-      resolve();
-    };
-    res.on('drain', done).on('close', done);
-  });
-}
-
-async function sendStream(res: Response, reply: Reply, contentType: string): Promise<void> {
-  const chunks = reply.stream![Symbol.asyncIterator]();
-  let next = await chunks.next(); // errors before the first chunk reach the error handler as usual
-  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-  res.status(reply.status).setHeader('Content-Type', contentType);
-  try {
-    while (!next.done) {
-      // A client that hung up: stop reading, and let the stream release what it holds (a cursor, a connection).
-      if (res.destroyed) return void (await chunks.return?.(undefined));
-      if (!res.write(next.value)) await drained(res);
-      next = await chunks.next();
-    }
-    res.end();
-  } catch (err) {
-    res.destroy(err instanceof Error ? err : new Error(String(err)));
-    await chunks.return?.(undefined).catch(() => undefined);
-  }
-}
-
-function checkResponse(spec: AnySpec, reply: Reply): void {
+function checkResponse(spec: AnySpec, reply: Reply, streamSlot: boolean): void {
   const declared = spec.responses[reply.status];
   if (!declared) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered undocumented status ${reply.status}`);
+  if (reply.stream && !streamSlot) throw new Error(`${spec.method.toUpperCase()} ${spec.path} streamed a reply without declaring it in \`streams\``);
   if (declared.schema && !reply.stream && !Buffer.isBuffer(reply.body) && !reply.contentType) {
     const r = declared.schema.safeParse(reply.body);
     if (!r.success) throw new Error(`${spec.method.toUpperCase()} ${spec.path} ${reply.status} breaks its schema: ${r.error.message}`);

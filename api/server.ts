@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createSql } from '../db/client';
 import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import { createCredentialCache } from '../libraries/credentialCache';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
@@ -13,7 +14,12 @@ async function main(): Promise<void> {
   const connection = Connection.lazy({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
 
-  const app = createApp({ config, sql, temporal, logger });
+  // The token cache serves once its LISTEN runs; until then (and whenever it drops) tokens are read from Postgres.
+  // Not awaited: like Temporal, a database still starting must not hold the API's start.
+  const credentialCache = config.authCache ? createCredentialCache({ sql, databaseUrl: config.databaseUrl, logger }) : undefined;
+  void credentialCache?.start();
+
+  const app = createApp({ config, sql, temporal, logger, credentialCache });
   const server = app.listen(config.port, () => logger.info({ port: config.port, keyId: config.keys.keyId }, 'api listening'));
 
   let stopping = false;
@@ -22,7 +28,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'api stopping');
     server.close(() => {
-      void Promise.allSettled([connection.close(), sql.end({ timeout: 5 })]).then(() => process.exit(0));
+      // The cache first: it writes the last uses still queued, through the pool.
+      void Promise.allSettled([connection.close(), credentialCache?.close()])
+        .then(() => sql.end({ timeout: 5 }))
+        .finally(() => process.exit(0));
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 10_000).unref();

@@ -98,8 +98,18 @@ const envSchema = z
     // An offboarding batch runs this many people's offboardings at once, and continues as new after this many.
     OFFBOARDING_BATCH_CONCURRENCY: int(1, 500, 20),
     OFFBOARDING_BATCH_CHILDREN_PER_RUN: int(1, 2000, 500),
+    // A streamed reply (a CSV export) whose client takes nothing for this long is cut off, giving back its connection.
+    EXPORT_STALL_TIMEOUT_SECONDS: int(1, 3600, 30),
+    // Streamed replies one API process runs at once (each holds a connection); unset: a quarter of DATABASE_POOL_MAX, at least 1.
+    EXPORT_MAX_CONCURRENT: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(1).max(100)).optional(),
+    // The API's per-process cache of personal access token lookups, kept right by LISTEN/NOTIFY (README "The
+    // token cache"); `false`: one Postgres read per token request. Off on every API process or on none.
+    AUTH_CACHE: bool(true),
   })
   .superRefine((env, ctx) => {
+    if (env.EXPORT_MAX_CONCURRENT !== undefined && env.EXPORT_MAX_CONCURRENT > env.DATABASE_POOL_MAX) {
+      ctx.addIssue({ code: 'custom', path: ['EXPORT_MAX_CONCURRENT'], message: 'must not exceed DATABASE_POOL_MAX: exports would hold every connection' });
+    }
     // An allowlist, not `=== 'production'`: any NODE_ENV added later is strict until someone decides otherwise.
     if (!env.HMAC_SECRET && env.NODE_ENV !== 'development' && env.NODE_ENV !== 'test') {
       ctx.addIssue({ code: 'custom', path: ['HMAC_SECRET'], message: 'HMAC_SECRET is required unless NODE_ENV is development or test' });
@@ -156,6 +166,13 @@ function toConfig(env: z.infer<typeof envSchema>) {
     /** Company webhooks (README "Webhooks"). Loopback receivers are allowed in development and test only. */
     /** Offboarding batches (README "Offboarding"): people run at once, and children per parent run before continue-as-new. */
     offboardingBatch: { concurrency: env.OFFBOARDING_BATCH_CONCURRENCY, childrenPerRun: env.OFFBOARDING_BATCH_CHILDREN_PER_RUN },
+    /** The API's token cache (libraries/credentialCache): on unless AUTH_CACHE=false. */
+    authCache: env.AUTH_CACHE,
+    /** Streamed replies (README "API conventions" › "Streamed replies"): the stall deadline and the per-process cap. */
+    streams: {
+      stallTimeoutMs: env.EXPORT_STALL_TIMEOUT_SECONDS * 1000,
+      maxConcurrent: env.EXPORT_MAX_CONCURRENT ?? Math.max(1, Math.floor(env.DATABASE_POOL_MAX / 4)),
+    },
     webhooks: {
       timeoutMs: env.WEBHOOK_TIMEOUT_SECONDS * 1000,
       allowLoopback: env.NODE_ENV === 'development' || env.NODE_ENV === 'test',

@@ -7,6 +7,7 @@ import { sha256 } from '../lib/crypto';
 import { AppError } from '../lib/errors';
 import { isWellFormedSecret, newSecret } from '../lib/tokenFormat';
 import { credentialOwnerDeactivated, invalidToken } from './credentialErrors';
+import { revokingTransaction, type CredentialCache } from './credentialCache';
 import { tokenPrincipal, type Principal, type SessionPrincipal, type TokenPrincipal } from './principal';
 import { isScope, normalizeScopes, type Scope } from './scopes';
 import { TOKEN_REMINDER_DAYS } from '../workflows/shared/tokenExpirySweep';
@@ -63,20 +64,46 @@ const tokenNotFound = () => new AppError(404, 'personal_access_token.not_found',
  * Personal access tokens (User Settings §5.3, README "Developer settings"): the signed-in account's own, and
  * the lookup that turns `Authorization: mxtoken <token>` into a principal.
  */
-export function createAccessTokens({ sql }: { sql: Sql }) {
+export function createAccessTokens({ sql, cache }: { sql: Sql; cache?: CredentialCache }) {
+  // Without the cache (AUTH_CACHE=false): one indexed read per request, and the last use written in it.
+  async function lookUp(token: string): Promise<TokenPrincipal> {
+    const row = await findTokenByHash(sql, sha256(token));
+    if (!row) throw invalidToken();
+    if (!row.accountActive) throw credentialOwnerDeactivated();
+    if (row.stale) await touchToken(sql, row.id);
+    return tokenPrincipal('pat', row.id, row, row.scopes.filter(isScope));
+  }
+
+  // With it: a hit costs no database round trip; a miss reads, and stores only a success (README "The token cache").
+  async function cached(c: CredentialCache, token: string): Promise<TokenPrincipal> {
+    const hash = sha256(token);
+    const key = hash.toString('base64');
+    const hit = c.tokens.get(key);
+    if (hit) {
+      c.lastUsed.record(hit.credential.id);
+      return hit;
+    }
+    // Taken before the read: an eviction while it runs makes its answer too old to store.
+    const ticket = c.tokens.ticket();
+    const row = await findTokenByHash(sql, hash);
+    if (!row) throw invalidToken();
+    if (!row.accountActive) throw credentialOwnerDeactivated();
+    const principal = tokenPrincipal('pat', row.id, row, row.scopes.filter(isScope));
+    c.tokens.put(key, ticket, principal, row.expiresAt);
+    c.lastUsed.record(row.id, row.lastUsedAt);
+    return { ...principal, credential: { ...principal.credential } };
+  }
+
   return {
     /**
      * The principal of a token, or a 403 in the one error shape. The format and checksum are checked first,
-     * so a typo costs no database lookup. Then one indexed read, on every request (no cache: a deleted token
-     * is refused on its next request, by every API process). The last use is written at most once a minute.
+     * so a typo costs no database lookup. Then the process's cache, or one indexed read. A deleted token is
+     * still refused on its next request, by every API process: the deletion answers only once every process
+     * has evicted it. The last use is written at most once a minute per token.
      */
     async authenticate(token: string): Promise<TokenPrincipal> {
       if (!isWellFormedSecret('pat', token)) throw invalidToken();
-      const row = await findTokenByHash(sql, sha256(token));
-      if (!row) throw invalidToken();
-      if (!row.accountActive) throw credentialOwnerDeactivated();
-      if (row.stale) await touchToken(sql, row.id);
-      return tokenPrincipal('pat', row.id, row, row.scopes.filter(isScope));
+      return cache ? cached(cache, token) : lookUp(token);
     },
 
     /** Creates a token; its secret is in this answer only. Audited with ids and scopes, never the secret or the name. */
@@ -93,19 +120,25 @@ export function createAccessTokens({ sql }: { sql: Sql }) {
     },
 
     async list(auth: Principal): Promise<{ tokens: TokenView[] }> {
+      // The uses this process has queued are written first, so its own answers show them.
+      await cache?.lastUsed.flush();
       const now = Date.now();
       return { tokens: (await listTokens(sql, auth.accountId)).map((t) => tokenView(t, now)) };
     },
 
     async get(auth: Principal, id: string): Promise<TokenView> {
+      await cache?.lastUsed.flush();
       const row = await findToken(sql, auth.accountId, id);
       if (!row) throw tokenNotFound();
       return tokenView(row);
     },
 
-    /** Deletes a token: refused from its next request on. Another account's id, or a deleted one, is 404. */
+    /**
+     * Deletes a token: refused from its next request on, by every API process (with the cache, this answers
+     * once they have all evicted it). Another account's id, or a deleted one, is 404.
+     */
     async delete(auth: SessionPrincipal, id: string): Promise<void> {
-      await sql.begin(async (tx) => {
+      await revokingTransaction(sql, cache?.revocations)(async (tx) => {
         if (!(await revokeToken(tx, auth.accountId, id))) throw tokenNotFound();
         await appendAudit(tx, {
           actorAccountId: auth.accountId, action: 'personal_access_token.deleted', subjectType: 'account', subjectId: auth.accountId,

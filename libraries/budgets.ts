@@ -20,6 +20,10 @@ export const BUDGETS = {
   passwordCodesPerClient: { limit: 50, windowSeconds: 3600 },
   /** The same against one flow (an invitation, a reset's run): bounds parallel guesses that all reach argon2 before a verdict. */
   passwordCodesPerFlow: { limit: 10, windowSeconds: 24 * 3600 },
+  /** Test pings one company may send to its webhook: each is a request from our network to an address it chose. */
+  webhookTestsPerCompany: { limit: 30, windowSeconds: 3600 },
+  /** Member creations (one or an import's rows) that meet an account outside the company: each tells that the address has one. */
+  memberConflictsPerCompany: { limit: 100, windowSeconds: 24 * 3600 },
 } as const;
 export type BudgetName = keyof typeof BUDGETS;
 
@@ -62,6 +66,11 @@ export function createBudgets(sql: Sql) {
   ) as Record<BudgetName, RateLimiterPostgres>;
   return {
     spend: (name: BudgetName, subject: string) => consume(limiters[name], subject),
+    /** Whether a point is left, without spending one. */
+    async left(name: BudgetName, subject: string): Promise<Spent> {
+      const res = await limiters[name].get(subject);
+      return res && res.consumedPoints >= BUDGETS[name].limit ? { allowed: false, retryAfterMs: res.msBeforeNext } : { allowed: true, retryAfterMs: 0 };
+    },
     /** Gives one point back (a right code refunds the point it reserved). */
     refund: async (name: BudgetName, subject: string) => {
       await limiters[name].reward(subject, 1);

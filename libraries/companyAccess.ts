@@ -2,6 +2,7 @@ import type { Sql } from '../db/client';
 import type { Queryable } from '../db/client';
 import { appendAudit, type AuditEntry } from '../db/queries/audit';
 import { AppError } from '../lib/errors';
+import { revokingTransaction, type Revocations } from './credentialCache';
 import type { Principal } from './principal';
 
 /**
@@ -63,7 +64,10 @@ const entry = (actor: Actor, a: CompanyAction, outcome: AuditEntry['outcome'], d
  *   code) is written after the rollback, then rethrown.
  * - `read`: the same for what needs no transaction (lookups, exports), audited when `audit` is set.
  */
-export function createCompanyActions({ sql }: { sql: Sql }) {
+export function createCompanyActions({ sql, revocations }: { sql: Sql; revocations?: Revocations }) {
+  // Given `revocations` (the services whose writes revoke: deactivation, service accounts), a write that
+  // revoked answers only once every API process has evicted it from its token cache (libraries/credentialCache).
+  const begin = revokingTransaction(sql, revocations);
   async function refused(actor: Actor, a: CompanyAction, err: unknown): Promise<never> {
     if (err instanceof AppError && actor.principal.companyId !== null) {
       const outcome = err.status === 403 || (err.status === 404 && err.code === 'company.not_found') ? 'denied' : 'failed';
@@ -76,13 +80,11 @@ export function createCompanyActions({ sql }: { sql: Sql }) {
     async write<T>(actor: Actor, a: CompanyAction, fn: (tx: Queryable) => Promise<{ result: T; details?: Details }>): Promise<T> {
       try {
         assertCompanyManager(actor.principal, a.companyId);
-        // Boxed: porsager's begin() unwraps an array result's promises, which T must not be subject to.
-        const box = await sql.begin(async (tx) => {
+        return await begin(async (tx) => {
           const { result, details } = await fn(tx);
           await appendAudit(tx, entry(actor, a, 'succeeded', details ?? {}));
-          return { result };
+          return result;
         });
-        return box.result as T;
       } catch (err) {
         return refused(actor, a, err);
       }

@@ -43,18 +43,65 @@ export async function* csvStream<T>(columns: readonly CsvColumn<T>[], batches: A
   }
 }
 
+/** What an upload's header row may hold: the canonical column names, and those it must have. */
+export interface CsvColumns<K extends string> {
+  allowed: readonly K[];
+  required?: readonly K[];
+}
+
+const invalidCsv = (message: string) => new AppError(400, 'request.invalid_csv', message);
+/** A header as matched against the canonical names: without case, spaces, `_` or `-` (`Job title` is `jobTitle`). */
+const fold = (header: string) => header.toLowerCase().replace(/[\s_-]/g, '');
+const plural = (n: number, word: string) => (n === 1 ? word : `${word}s`);
+
 /**
- * Rows of an uploaded CSV with a header row, as objects keyed by header (trimmed, a UTF-8 BOM ignored). A
- * document that is not CSV, or has more than `maxRows` rows, is 400 `request.invalid_csv` naming the line.
+ * The key of each column of the header row: its canonical name given `columns`, else the header as written. An
+ * ambiguous header is refused, never read silently: a column named twice (after trimming and case folding: one of
+ * the two would be dropped), and, given `columns`, a column that is none of them (a typo would be an empty column)
+ * or a required one missing.
  */
-export function parseCsv(body: Buffer, { maxRows }: { maxRows: number }): Record<string, string>[] {
-  let rows: Record<string, string>[];
+function columnKeys(header: readonly string[], columns: CsvColumns<string> | undefined): string[] {
+  const canonical = new Map(columns?.allowed.map((c) => [fold(c), c]));
+  const keys = header.map((h) => (columns ? canonical.get(fold(h)) : h));
+  const named = (i: number) => (header[i] === '' ? `(unnamed column ${i + 1})` : header[i]!);
+  const unknown = keys.flatMap((k, i) => (k === undefined ? [named(i)] : []));
+  if (unknown.length > 0) {
+    throw invalidCsv(`Unknown ${plural(unknown.length, 'column')} ${unknown.join(', ')}: the columns are ${columns!.allowed.join(', ')}`);
+  }
+  const firstAt = new Map<string, number>();
+  const duplicates: string[] = [];
+  keys.forEach((k, i) => {
+    const key = columns ? k! : k!.toLowerCase();
+    const first = firstAt.get(key);
+    if (first === undefined) firstAt.set(key, i);
+    else duplicates.push(`${named(i)} (columns ${first + 1} and ${i + 1})`);
+  });
+  if (duplicates.length > 0) throw invalidCsv(`${plural(duplicates.length, 'Column')} named more than once: ${duplicates.join(', ')}`);
+  const missing = (columns?.required ?? []).filter((c) => !keys.includes(c));
+  if (missing.length > 0) throw invalidCsv(`The CSV has no ${missing.join(' or ')} ${plural(missing.length, 'column')}`);
+  return keys as string[];
+}
+
+/**
+ * Rows of an uploaded CSV with a header row, as objects keyed by column (cells trimmed, a UTF-8 BOM ignored). Uploads
+ * pass `columns`: each header is matched to a canonical name without case, spaces, `_` or `-`, and the rows are
+ * keyed by those names. A document that is not CSV, has more than `maxRows` rows, or an ambiguous header (see
+ * `columnKeys`) is 400 `request.invalid_csv` naming the line or the columns.
+ */
+export function parseCsv(body: Buffer, options: { maxRows: number }): Record<string, string>[];
+export function parseCsv<K extends string>(body: Buffer, options: { maxRows: number; columns: CsvColumns<K> }): Partial<Record<K, string>>[];
+export function parseCsv(body: Buffer, { maxRows, columns }: { maxRows: number; columns?: CsvColumns<string> }): Record<string, string>[] {
+  let records: string[][];
   try {
-    rows = parse(body, { columns: (h: string[]) => h.map((s) => s.trim()), bom: true, trim: true, skip_empty_lines: true, to: maxRows + 1 });
+    // The header and one row past the limit, to tell a document that is too long.
+    records = parse(body, { bom: true, trim: true, skip_empty_lines: true, to: maxRows + 2 });
   } catch (err) {
     const line = (err as { lines?: number }).lines;
-    throw new AppError(400, 'request.invalid_csv', `The CSV could not be read${line ? ` (line ${line})` : ''}: ${(err as Error).message.split('\n')[0]}`);
+    throw invalidCsv(`The CSV could not be read${line ? ` (line ${line})` : ''}: ${(err as Error).message.split('\n')[0]}`);
   }
-  if (rows.length > maxRows) throw new AppError(400, 'request.invalid_csv', `At most ${maxRows} rows can be sent at once`);
-  return rows;
+  const [header, ...rows] = records;
+  if (!header) return [];
+  if (rows.length > maxRows) throw invalidCsv(`At most ${maxRows} rows can be sent at once`);
+  const keys = columnKeys(header, columns);
+  return rows.map((row) => Object.fromEntries(keys.map((k, i) => [k, row[i] ?? ''])));
 }

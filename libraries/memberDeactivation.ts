@@ -1,8 +1,9 @@
 import type { Queryable, Sql } from '../db/client';
 import { revokeAllCredentials } from '../db/queries/credentials';
-import { lockCompanyMember, setMemberStatus, type MemberStatusRow } from '../db/queries/memberStatus';
+import { lockActiveAdmins, lockCompanyMember, setMemberStatus, type MemberStatusRow } from '../db/queries/memberStatus';
 import { AppError } from '../lib/errors';
 import { createCompanyActions, type Actor } from './companyAccess';
+import type { Revocations } from './credentialCache';
 
 /**
  * Deactivating and reactivating a member of a company (README "Company user management"; the seed's step 2 of
@@ -34,6 +35,35 @@ export const neverActivated = () => new AppError(
   'This member never accepted the invitation and has no password, so the account cannot be active; invite them again',
 );
 
+/**
+ * A company admin's account is changed by a person only: a service account (an HR system's token) could
+ * otherwise lock every admin out, or bring back an admin account that was deactivated.
+ */
+export const adminTargetRequiresAdmin = () => new AppError(
+  403, 'member.admin_target_requires_admin',
+  'Only a company admin, as a person, can deactivate, reactivate or offboard a company admin; a service account cannot',
+);
+
+/** The company would have no active admin left: nobody could manage it, nor undo this. */
+export const lastAdmin = () => new AppError(
+  409, 'member.last_admin',
+  'This is the company\'s last active admin: make another member an admin before deactivating or offboarding them',
+);
+
+/**
+ * Whether deactivating `accountIds` would take a company that has an active admin down to none. Pure: the API,
+ * the offboarding request and the run's steps all ask it.
+ */
+export const leavesNoAdmin = (activeAdminIds: readonly string[], accountIds: readonly string[]): boolean =>
+  activeAdminIds.length > 0 && activeAdminIds.every((id) => accountIds.includes(id));
+
+/** Who asks for a change of status: `byServiceAccount` may not change a company admin's. */
+export interface StatusChange {
+  companyId: string;
+  accountId: string;
+  byServiceAccount?: boolean;
+}
+
 const state = (companyId: string, row: MemberStatusRow & { status: MemberState['status'] }, changed: boolean): MemberState => ({
   accountId: row.accountId, companyId, status: row.status, deactivatedAt: row.deactivatedAt?.toISOString() ?? null, changed,
 });
@@ -55,44 +85,54 @@ export async function deactivateLocked(tx: Queryable, companyId: string, row: Me
 }
 
 /** A human member of the company, locked; 404 `member.not_found` for anyone else (service accounts have their own endpoints). */
-async function lockMember(tx: Queryable, companyId: string, accountId: string): Promise<MemberStatusRow> {
+async function lockMember(tx: Queryable, { companyId, accountId, byServiceAccount }: StatusChange): Promise<MemberStatusRow> {
   const row = await lockCompanyMember(tx, companyId, accountId);
   if (!row || row.isServiceAccount) throw memberNotFound();
+  if (row.isCompanyAdmin && byServiceAccount) throw adminTargetRequiresAdmin();
   return row;
 }
 
 /**
  * Deactivates a member of the company and revokes its sessions, API keys and personal access tokens, in the
  * caller's transaction. Idempotent: a deactivated member answers its state (`changed: false`). Throws 404
- * `member.not_found` for an account that is not a human member of the company. For the API and for
- * offboarding's activities alike (the API adds that an admin cannot deactivate themselves).
+ * `member.not_found` for an account that is not a human member of the company, 403
+ * `member.admin_target_requires_admin` for an admin's account `byServiceAccount`, and 409 `member.last_admin` for
+ * the company's last active admin. For the API and for offboarding's activities alike (the API adds that an admin
+ * cannot deactivate themselves).
  */
-export async function deactivateMember(tx: Queryable, { companyId, accountId }: { companyId: string; accountId: string }): Promise<Deactivation> {
-  return deactivateLocked(tx, companyId, await lockMember(tx, companyId, accountId));
+export async function deactivateMember(tx: Queryable, change: StatusChange): Promise<Deactivation> {
+  // The company's admin lock before the account's row, in every deactivation: two admins deactivated at once are
+  // decided in turn, and the second sees the first gone.
+  const admins = await lockActiveAdmins(tx, change.companyId);
+  const row = await lockMember(tx, change);
+  if (leavesNoAdmin(admins, [row.accountId])) throw lastAdmin();
+  return deactivateLocked(tx, change.companyId, row);
 }
 
 /**
  * Reactivates a member: the status only, never a revoked credential. Idempotent (`changed: false`). An account
  * without a password, single sign-on or service (an invited member, or one deactivated before accepting) is
- * refused with 409 `member.never_activated`: only an active account must have a way to sign in (00017).
+ * refused with 409 `member.never_activated`: only an active account must have a way to sign in (00017). An admin's
+ * account `byServiceAccount` is 403 `member.admin_target_requires_admin`.
  */
-export async function reactivateMember(tx: Queryable, { companyId, accountId }: { companyId: string; accountId: string }): Promise<MemberState> {
-  const row = await lockMember(tx, companyId, accountId);
+export async function reactivateMember(tx: Queryable, change: StatusChange): Promise<MemberState> {
+  const { companyId, accountId } = change;
+  const row = await lockMember(tx, change);
   if (row.status === 'active') return state(companyId, { ...row, status: row.status }, false);
   if (!row.canSignIn) throw neverActivated();
   return state(companyId, await setMemberStatus(tx, accountId, 'active'), true);
 }
 
-export function createMemberDeactivation({ sql }: { sql: Sql }) {
-  const actions = createCompanyActions({ sql });
+export function createMemberDeactivation({ sql, revocations }: { sql: Sql; revocations?: Revocations }) {
+  const actions = createCompanyActions({ sql, revocations });
   return {
-    /** Audited as `member.deactivated`, with the credentials it ended; refused for oneself (409). */
+    /** Audited as `member.deactivated`, with the credentials it ended; refused for oneself and for the last admin (409). */
     async deactivate(actor: Actor, companyId: string, accountId: string): Promise<Deactivation> {
       return actions.write(actor, { companyId, action: 'member.deactivated', subjectType: 'account', subjectId: accountId }, async (tx) => {
         if (accountId === actor.principal.accountId) {
           throw new AppError(409, 'member.cannot_deactivate_self', 'You cannot deactivate your own account; another admin can');
         }
-        const result = await deactivateMember(tx, { companyId, accountId });
+        const result = await deactivateMember(tx, { companyId, accountId, byServiceAccount: actor.principal.isServiceAccount });
         return { result, details: { changed: result.changed, ...result.revokedCredentials } };
       });
     },
@@ -100,7 +140,7 @@ export function createMemberDeactivation({ sql }: { sql: Sql }) {
     /** Audited as `member.reactivated`. */
     async reactivate(actor: Actor, companyId: string, accountId: string): Promise<MemberState> {
       return actions.write(actor, { companyId, action: 'member.reactivated', subjectType: 'account', subjectId: accountId }, async (tx) => {
-        const result = await reactivateMember(tx, { companyId, accountId });
+        const result = await reactivateMember(tx, { companyId, accountId, byServiceAccount: actor.principal.isServiceAccount });
         return { result, details: { changed: result.changed } };
       });
     },

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client';
+import { violatedConstraint } from '../db/errors';
 import { appendAudit } from '../db/queries/audit';
 import { deletePendingPassword, upsertPendingPassword } from '../db/queries/passwordResets';
 import { AppError, retryLater } from '../lib/errors';
@@ -29,6 +30,8 @@ export interface CodeWithPassword<T> {
   perhapsVerifiedBefore(err: unknown): boolean;
   /** The flow's apply Update, answering its outcome; `refusal`, if it refuses too, is the answer. */
   finish(refusal?: unknown): Promise<T>;
+  /** The answer when the account the hash would wait for was removed meanwhile: the flow closed under the request. */
+  gone(): unknown;
 }
 
 /**
@@ -72,9 +75,16 @@ export function createPasswordWithCode({ sql, budgets }: { sql: Sql; budgets: Bu
     async submit<T>(s: CodeWithPassword<T>): Promise<T> {
       const refund = await reserve(s);
       const { runId, codeHmac, accountId, ttlMs } = s.pending;
-      await upsertPendingPassword(sql, {
-        runId, codeHmac, accountId, passwordHash: await hashPassword(s.password), expiresAt: new Date(Date.now() + ttlMs),
-      });
+      const passwordHash = await hashPassword(s.password);
+      try {
+        await upsertPendingPassword(sql, { runId, codeHmac, accountId, passwordHash, expiresAt: new Date(Date.now() + ttlMs) });
+      } catch (err) {
+        // The flow closed while the password was hashed and took its account along (an unaccepted invitation's
+        // close removes it): the row's foreign key is the check, atomic with that removal. The points stay
+        // spent: the hash was made, and the budget bounds exactly that work.
+        if (violatedConstraint(err) !== 'password_reset_passwords__account_id__fkey') throw err;
+        throw s.gone();
+      }
       try {
         await s.verify();
       } catch (err) {

@@ -8,6 +8,7 @@ import {
 import { AppError } from '../lib/errors';
 import { issueToken, tokenView, type TokenView } from './accessTokens';
 import { createCompanyActions, type Actor } from './companyAccess';
+import type { CredentialCache } from './credentialCache';
 import { deactivateLocked } from './memberDeactivation';
 import type { Scope } from './scopes';
 
@@ -58,8 +59,9 @@ async function activeServiceAccount(tx: Queryable, companyId: string, accountId:
 
 type NewToken = { name: string; scopes: readonly Scope[] };
 
-export function createServiceAccounts({ sql }: { sql: Sql }) {
-  const actions = createCompanyActions({ sql });
+export function createServiceAccounts({ sql, cache }: { sql: Sql; cache?: CredentialCache }) {
+  // Revoking answers once every API process has evicted the tokens it ended (libraries/credentialCache).
+  const actions = createCompanyActions({ sql, revocations: cache?.revocations });
   const companyAction = (companyId: string, action: string) => ({ companyId, action, subjectType: 'company', subjectId: companyId });
   const accountAction = (companyId: string, action: string, accountId: string) => ({ companyId, action, subjectType: 'account', subjectId: accountId });
 
@@ -86,6 +88,8 @@ export function createServiceAccounts({ sql }: { sql: Sql }) {
     async list(actor: Actor, companyId: string): Promise<{ items: ServiceAccountView[] }> {
       return actions.read(actor, { ...companyAction(companyId, 'service_account.listed'), audit: true }, async () => {
         assertHumanAdmin(actor);
+        // The uses this process has queued are written first, so the listing shows them.
+        await cache?.lastUsed.flush();
         const rows = await listServiceAccounts(sql, companyId);
         const tokens = await listTokensOfAccounts(sql, rows.map((r) => r.accountId));
         const now = Date.now();

@@ -10,7 +10,7 @@ import { machine, percentile } from './bench/measure';
  * `npm run bench:auth [-- --json]`: what each credential costs, side by side in one run against one running API
  * (API_URL, by default the `npm start` one). The same endpoint, `GET /v1/credentials/current` (authentication and a
  * small JSON answer, nothing else), authenticated by:
- *   - a personal access token (`Authorization: mxtoken`): checksum, one indexed read;
+ *   - a personal access token (`Authorization: mxtoken`): checksum, then the process's token cache (one indexed read on a miss);
  *   - a session (`Authorization: Bearer`): one read, and the password-expiry check;
  *   - an API key (`Mendix-Username` + `Mendix-ApiKey`): one indexed read;
  * and `GET /healthz`, which authenticates nothing, as the ceiling. BENCH_AUTH_CONCURRENCY requests at a time. The

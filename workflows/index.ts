@@ -2,6 +2,7 @@
 export { createAccount } from './createAccount';
 export { mergeProfile } from './mergeProfile';
 export { latencyProbe } from './latencyProbe';
+export { throughputProbe } from './throughputProbe';
 export { deleteAccount } from './deleteAccount';
 export { passwordExpirySweep } from './passwordExpirySweep';
 export { tokenExpirySweep } from './tokenExpirySweep';

@@ -57,6 +57,7 @@ export function companyAppRoutes(api: RouteBuilder, apps: CompanyApps): void {
       `streamed. Audited as \`report.backup_access_exported\`. ${MANAGERS}`,
     params: IdParams,
     query: z.object({ ...FormatQuery }),
+    streams: ({ req, query }) => wantsCsv(req, query.format),
     responses: {
       200: {
         description: 'The report (JSON), or the same as CSV',

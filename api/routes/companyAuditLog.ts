@@ -20,6 +20,7 @@ export function companyAuditLogRoutes(api: RouteBuilder, auditLog: CompanyAuditL
       'every other company 404.',
     params: IdParams,
     query: AuditLogQuery,
+    streams: ({ req, query }) => wantsCsv(req, query.format),
     responses: {
       200: {
         description: 'A page of entries (JSON), or the whole filtered log (CSV)',

@@ -26,6 +26,7 @@ export function companyMemberRoutes(api: RouteBuilder, members: CompanyMembers):
       `\`members.exported\`. ${WHO}`,
     params: IdParams,
     query: MembersQuery,
+    streams: ({ req, query }) => wantsCsv(req, query.format),
     responses: {
       200: {
         description: 'A page of members (JSON), or the whole listing (CSV)',

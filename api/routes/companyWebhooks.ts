@@ -1,3 +1,4 @@
+import { BUDGETS } from '../../libraries/budgets';
 import type { CompanyWebhooks } from '../../libraries/companyWebhooks/service';
 import { actorOf } from '../actor';
 import type { RouteBuilder } from '../route';
@@ -66,9 +67,17 @@ export function companyWebhookRoutes(api: RouteBuilder, webhooks: CompanyWebhook
     description:
       `${WHO} One attempt, no retries, signed and shaped like every event (\`type: "ping"\`, \`data: {}\`), so an HR integrator can check ` +
       'their signature verification. Answers what happened, including a receiver\'s failure (then `delivered: false`); the attempt is ' +
-      'listed among the deliveries. Audited as `webhook.tested`.',
+      `listed among the deliveries. At most ${BUDGETS.webhookTestsPerCompany.limit} pings per company an hour. Audited as \`webhook.tested\`.`,
     params: IdParams,
-    responses: { 200: { description: 'The ping was attempted; `delivered` says whether the receiver answered 2xx', schema: WebhookPing }, 403: forbidden, 404: noWebhook },
+    responses: {
+      200: { description: 'The ping was attempted; `delivered` says whether the receiver answered 2xx', schema: WebhookPing },
+      403: forbidden,
+      404: noWebhook,
+      429: {
+        description: `The company sent ${BUDGETS.webhookTestsPerCompany.limit} test pings within the hour (\`webhook.too_many_tests\`)`,
+        schema: ErrorSchema, headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+      },
+    },
     handler: async ({ req, auth, params }) => ({ status: 200, body: await webhooks.ping(actorOf(auth, req), params.id) }),
   });
 

@@ -1,6 +1,7 @@
 import { AVATAR_MAX_BYTES } from '../../libraries/profile/avatarImage';
 import { MAX_IMPORT_ROWS } from '../../libraries/memberOnboarding/imports';
 import type { MemberOnboarding } from '../../libraries/memberOnboarding/service';
+import { BUDGETS } from '../../libraries/budgets';
 import { CODE_BUDGETS } from '../../libraries/passwordWithCode';
 import { CODE_DIGITS } from '../../lib/verificationCode';
 import { actorOf } from '../actor';
@@ -40,7 +41,9 @@ export function memberOnboardingRoutes(api: RouteBuilder, { members, imports, in
     description:
       'By a company admin or a service account. The account is `invited` until its owner accepts the invitation emailed at once ' +
       `(a ${CODE_DIGITS}-digit code, valid as long as the invitation) and sets a password. An optional \`picture\` (base64) is ` +
-      'checked and re-encoded as a profile\'s avatar. Audited `member.created`.',
+      'checked and re-encoded as a profile\'s avatar. Audited `member.created`. An address whose account belongs to another company, ' +
+      `or to none, is \`409 member.exists\` at most ${BUDGETS.memberConflictsPerCompany.limit} times a day per company (each audited ` +
+      '`member.create_conflict`), since that answer tells the address has an account; past them, every address outside the company is `429`.',
     params: CompanyParams,
     body: CreateMember,
     bodyLimit: '3mb',
@@ -52,7 +55,11 @@ export function memberOnboardingRoutes(api: RouteBuilder, { members, imports, in
       413: picture413,
       415: { description: 'The body is not application/json, or the picture is not a PNG, JPEG or WebP (`avatar.unsupported_type`)', schema: ErrorSchema },
       422: picture422,
-      429: busy,
+      429: {
+        description: `The company's budget of answers about accounts outside it (${BUDGETS.memberConflictsPerCompany.limit} a day) is spent: ` +
+          'every address outside the company waits, one with no account too (`member.too_many_conflicts`); or the workflow service is busy',
+        schema: ErrorSchema, headers: retryAfter,
+      },
     },
     handler: async ({ auth, req, params, body }) => {
       const { picture, ...member } = body;
@@ -92,7 +99,8 @@ export function memberOnboardingRoutes(api: RouteBuilder, { members, imports, in
       `Up to ${MAX_IMPORT_ROWS} members. Every row is validated as \`NewMember\` on its own and created like one member ` +
       '(`POST /v1/companies/{id}/members`), in its own transaction: a bad row never stops the others and nothing is half written. ' +
       'The answer reports every row: `created` (with its ids), `exists` (an account has the address), `invalid` (its errors, or ' +
-      'the same address as an earlier row) or `failed` (an outage: send that row again). `200` when every row was created, `207` ' +
+      'the same address as an earlier row), `failed` (an outage: send that row again) or `rate_limited` (the company\'s daily budget ' +
+      'of rows meeting an account outside it is spent, as for one member). `200` when every row was created, `207` ' +
       'otherwise. Audited `member.created` per member and `member_import.completed` with the counts.',
     params: CompanyParams,
     body: MemberImportBody,
@@ -182,9 +190,10 @@ export function memberOnboardingRoutes(api: RouteBuilder, { members, imports, in
       200: { description: 'The account is active; sign in with its email and the new password', schema: InvitationAccepted },
       404: { description: 'No invitation has this id (`invitation.not_found`)', schema: ErrorSchema },
       409: {
-        description: 'The invitation was accepted, revoked, or has expired or failed, or its member was deactivated (`invitation.closed`), or ' +
-          'the account changed meanwhile (`invitation.accept_failed`)',
-        schema: ErrorSchema,
+        description: 'The invitation was accepted, revoked, or has expired or failed, or its member was deactivated (`invitation.closed`, also ' +
+          'when it closes during the request), or the account changed meanwhile (`invitation.accept_failed`), or its run has not issued the ' +
+          'first code yet (`invitation.not_ready`, with `Retry-After`; nothing spent)',
+        schema: ErrorSchema, headers: retryAfter,
       },
       422: {
         description: 'A wrong or expired code (`verification_code.*`, with `attemptsLeft`), or a password that breaks the policy (`password.policy_violation`, with `rules`)',

@@ -19,8 +19,9 @@ const location = { Location: { description: 'The run', schema: { type: 'string' 
 const batchLocation = { Location: { description: 'The batch', schema: { type: 'string' as const } } };
 const replayed = { 'Idempotent-Replayed': { description: '`true`: an earlier request made this run', schema: { type: 'string' as const } } };
 const IDEMPOTENCY =
-  ' An `Idempotency-Key` header (1 to 255 printable characters) is honoured as Stripe honours it: the same key answers ' +
-  'what it answered the first time; with a different request it is refused (422 `offboarding.idempotency_key_reused`).';
+  ' An `Idempotency-Key` header (1 to 255 printable characters) is honoured as Stripe honours it, per caller: the same key from the ' +
+  'same caller answers what it answered the first time; with a different request it is refused (422 ' +
+  '`offboarding.idempotency_key_reused`). Another caller\'s key of the same text is another key.';
 
 /** The optional `Idempotency-Key` header. */
 function idempotencyKey(req: Request): string | undefined {
@@ -34,13 +35,19 @@ function idempotencyKey(req: Request): string | undefined {
   return key;
 }
 
-/** A CSV upload's rows as batch people: columns email, uuid, successor, trainingApps (separated by `;` or spaces), reason. */
+/** A batch's CSV columns, matched without case, spaces, `_` or `-` (libraries/csv.ts); `successor` is required. */
+const CSV_COLUMNS = { allowed: ['email', 'uuid', 'successor', 'trainingApps', 'reason'], required: ['successor'] } as const;
+
+/**
+ * A CSV upload's rows as batch people: columns email, uuid, successor, trainingApps (separated by `;` or spaces),
+ * reason. An unknown or repeated column, or none for the successor, refuses the upload (400 `request.invalid_csv`).
+ */
 function peopleFromCsv(body: Buffer): OffboardingRequest[] {
-  const rows = parseCsv(body, { maxRows: MAX_BATCH_PEOPLE });
+  const rows = parseCsv(body, { maxRows: MAX_BATCH_PEOPLE, columns: CSV_COLUMNS });
   if (rows.length === 0) throw new AppError(400, 'request.invalid_csv', 'The CSV has no rows');
   const details: { path: string; message: string }[] = [];
   const people = rows.map((row, i) => {
-    const value = (k: string) => (row[k] ? row[k] : undefined);
+    const value = (k: keyof typeof row) => (row[k] ? row[k] : undefined);
     const parsed = BatchPerson.safeParse({
       email: value('email'), uuid: value('uuid'), successor: value('successor'), reason: value('reason'),
       trainingApps: (row.trainingApps ?? '').split(/[;\s]+/).filter((a) => a !== ''),
@@ -63,7 +70,12 @@ export function offboardingRoutes(api: RouteBuilder, { offboardings, batches }: 
     description:
       'By a company admin or a service account. Answers 202 with the run. An HR system that retries gets the same run back, never a ' +
       'second one: the key is the company plus the person, so any request for a person who has a run answers 200 with that run (a ' +
-      'completed one with its report, doing nothing again), until the run is cancelled or failed, or the person is active again.' + IDEMPOTENCY,
+      'completed one with its report, doing nothing again), until the run is cancelled or failed, or the person is active again. ' +
+      'A company admin is offboarded only at the request of a person who is a company admin (a service account is refused, 403), and ' +
+      'never when they are the company\'s last active admin (409); both are checked again when the run begins (the run then fails with ' +
+      'that code, before anything is done) and when it deactivates (the account is then left active and reported in ' +
+      '`accountsKeptActive`). Explicit training apps must be apps the person is a member or the technical contact of; the run checks ' +
+      'again before deleting and skips any other (`not_person_app`).' + IDEMPOTENCY,
     params: IdParams,
     body: StartOffboarding,
     responses: {
@@ -76,12 +88,20 @@ export function offboardingRoutes(api: RouteBuilder, { offboardings, batches }: 
           operationId, { operationId, parameters: { id: '$request.path.id', offboardingId: '$response.body#/id' } },
         ])),
       },
-      403: forbidden,
+      403: {
+        description: 'The caller is a member of the company but neither its admin nor a service account (`company.admin_required`), or a service ' +
+          'account asked to offboard a company admin (`member.admin_target_requires_admin`)',
+        schema: ErrorSchema,
+      },
       404: notFound,
-      409: { description: 'The person is the caller (`offboarding.cannot_offboard_self`)', schema: ErrorSchema },
+      409: {
+        description: 'The person is the caller (`offboarding.cannot_offboard_self`), or the company\'s last active admin (`member.last_admin`)',
+        schema: ErrorSchema,
+      },
       422: {
         description: 'The successor is not an active human member of the company or is the person (`offboarding.successor_*`), a training app is ' +
-          'not an app of the company (`offboarding.unknown_app`), or the Idempotency-Key came with another request (`offboarding.idempotency_key_reused`)',
+          'not an app of the company (`offboarding.unknown_app`) or not one the person is a member or the technical contact of ' +
+          '(`offboarding.not_person_app`), or the Idempotency-Key came with another request (`offboarding.idempotency_key_reused`)',
         schema: ErrorSchema,
       },
     },
@@ -130,9 +150,11 @@ export function offboardingRoutes(api: RouteBuilder, { offboardings, batches }: 
     summary: `Offboard up to ${MAX_BATCH_PEOPLE.toLocaleString('en')} people at once, as JSON or CSV`,
     description:
       'JSON `{people: [...]}` or a CSV file with a header row and the columns `email`, `uuid`, `successor`, `trainingApps` (app ids and/or ' +
-      '`no-other-members`, separated by `;` or spaces) and `reason`. Each person gets a run (or keeps the run they already have), run with ' +
+      '`no-other-members`, separated by `;` or spaces) and `reason`, matched without case (an unknown or repeated column, or no `successor` ' +
+      'column, is 400 `request.invalid_csv`). Each person gets a run (or keeps the run they already have), run with ' +
       'bounded concurrency by one parent workflow; a person who cannot be offboarded as asked (an unusable successor, say) gets a run that ' +
-      'fails at once, with the reason in its report, and never stops the others.' + IDEMPOTENCY,
+      'fails at once, with the reason in its report, and never stops the others (the refusals of a single request: a company admin asked ' +
+      'for by a service account, the last active admin, training apps not the person\'s…).' + IDEMPOTENCY,
     params: IdParams,
     query: BatchQuery,
     body: StartOffboardingBatch,

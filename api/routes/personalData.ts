@@ -26,12 +26,14 @@ export function personalDataRoutes(api: RouteBuilder, personalData: PersonalData
     operationId: 'getPersonalData', method: 'get', path: '/v1/personal-data', tags: TAGS, auth: { credentials: ['session'] },
     summary: 'Everything stored about the signed-in person',
     description: `The profile and its accounts, settings, token and key metadata, community data, merges and audit entries. ${STREAMED}`,
+    streams: true,
     responses: { 200: { description: 'The personal data', schema: PersonalDataExport } },
     handler: async ({ auth }) => ({ status: 200, stream: personalData.document(auth) }),
   });
   api.route({
     operationId: 'downloadPersonalData', method: 'get', path: '/v1/personal-data/download', tags: TAGS, auth: { credentials: ['session'] },
     summary: 'The same, as a file to save',
+    streams: true,
     description: `The same document as GET /v1/personal-data, as an attachment named \`personal-data-<date>.json\`. ${STREAMED}`,
     responses: {
       200: {

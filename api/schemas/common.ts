@@ -16,7 +16,19 @@ export const email = z
 
 export const uuid = z.uuid({ message: 'must be a UUID' });
 
-export const isoDate = z.iso.datetime({ offset: true }).openapi({ example: '2026-11-26T10:00:00.000Z' });
+/**
+ * The instants the API takes and gives: ISO 8601 with a zone, from 1970 through 9999 in UTC. The format alone
+ * lets through year 0000 and offsets that carry 9999-12-31 into year 10000, which Postgres cannot take (a 500):
+ * bounding the instant keeps them a 400. A refinement keeps the OpenAPI `format`; the bounds are in words.
+ */
+export const INSTANT_RANGE = { min: Date.UTC(1970, 0, 1), max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) } as const;
+export const isoDate = z.iso
+  .datetime({ offset: true })
+  .refine((v) => {
+    const t = Date.parse(v);
+    return t >= INSTANT_RANGE.min && t <= INSTANT_RANGE.max;
+  }, 'must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z')
+  .openapi({ example: '2026-11-26T10:00:00.000Z' });
 
 export const ErrorSchema = z
   .object({

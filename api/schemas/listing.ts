@@ -14,7 +14,8 @@ export const LIMIT_MAX = 500;
 export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(LIMIT_MAX).default(LIMIT_DEFAULT)
     .openapi({ param: { name: 'limit', in: 'query' }, description: `Rows per page (1 to ${LIMIT_MAX})`, example: LIMIT_DEFAULT }),
-  cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous page').optional()
+  // Room for the longest key a listing gives out: a 254-character email and an id (libraries/cursor.ts takes text up to 1024).
+  cursor: z.string().max(2048).regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous page').optional()
     .openapi({ param: { name: 'cursor', in: 'query' }, description: 'The `nextCursor` of the previous page; omit for the first page' }),
 };
 

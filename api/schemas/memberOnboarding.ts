@@ -87,13 +87,16 @@ export const MemberImportReport = z.strictObject({
   rows: z.array(z.strictObject({
     row: z.number().int().positive().openapi({ description: 'The row\'s position, from 1: the n-th member of the list or the n-th line after the CSV\'s header' }),
     email: z.string().optional(),
-    status: z.enum(['created', 'exists', 'invalid', 'failed']),
+    status: z.enum(['created', 'exists', 'invalid', 'failed', 'rate_limited']).openapi({
+      description: '`rate_limited`: the company\'s daily budget of rows meeting an account outside it is spent, and every address outside it waits (`member.too_many_conflicts`)',
+    }),
     accountId: uuid.optional(),
     invitationId: uuid.optional(),
     errors: z.array(RowError).optional(),
   }).openapi('MemberImportRow')),
   summary: z.strictObject({
     total: z.number().int(), created: z.number().int(), exists: z.number().int(), invalid: z.number().int(), failed: z.number().int(),
+    rate_limited: z.number().int(),
   }),
 }).openapi('MemberImportReport');
 

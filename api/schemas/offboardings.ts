@@ -20,8 +20,9 @@ const successor = z.union([uuid, email]).openapi({
 });
 const trainingApps = z.array(z.union([uuid, z.literal(NO_OTHER_MEMBERS)])).max(1000).default([]).openapi({
   description:
-    `The training apps to delete: app ids of this company, and/or \`"${NO_OTHER_MEMBERS}"\` for every app nobody but the person ` +
-    'belongs to (no other member, no other technical contact). A licensed app is never deleted by an offboarding: it is reported as skipped.',
+    'The training apps to delete: ids of apps of this company that the person is a member or the technical contact of (any other is ' +
+    `refused), and/or \`"${NO_OTHER_MEMBERS}"\` for every app nobody but the person belongs to (no other member, no other technical ` +
+    'contact). A licensed app is never deleted by an offboarding: it is reported as skipped.',
   example: ['4b7e2c9a-1f0e-4c7a-9d53-2f1c3a5b6d7e', NO_OTHER_MEMBERS],
 });
 const reason = text(1000).optional().openapi({ description: 'Free text for the record (personal data: erased with the person).', example: 'Left the company' });
@@ -92,11 +93,18 @@ const Report = z.object({
   trainingApps: z.object({
     designated: z.array(uuid),
     deleted: z.array(uuid),
-    skipped: z.array(z.object({ appId: uuid, reason: z.string().openapi({ description: '`not_found` or `licensed`' }) })),
+    skipped: z.array(z.object({
+      appId: uuid,
+      reason: z.string().openapi({ description: '`not_found`, `licensed`, or `not_person_app` (the person was neither a member nor the technical contact of it)' }),
+    })),
   }),
   credentialsRevoked: z.object({ sessions: z.number().int(), apiKeys: z.number().int(), personalAccessTokens: z.number().int() }),
   accountsDeactivated: z.array(uuid),
   accountsAlreadyDeactivated: z.array(uuid),
+  accountsKeptActive: z.array(z.object({
+    accountId: uuid,
+    reason: z.string().openapi({ description: '`last_admin` (the company\'s last active admin) or `admin_target_requires_admin` (an admin, and a service account asked)' }),
+  })).optional().openapi({ description: 'Accounts the run left active, and why; absent in reports written before it existed' }),
   automationsFound: z.number().int(),
   automations: z.array(Automation).openapi({ description: 'Tokens and keys used in the 30 days before the run, listed before access was revoked' }),
   successorNotified: z.boolean(),

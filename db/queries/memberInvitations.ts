@@ -23,6 +23,13 @@ export interface InvitationRecord {
   accountStatus: 'invited' | 'active' | 'deactivated' | null;
 }
 
+/** The account an address has (compared without case), whatever its company, and that company (null: none). */
+export async function findAccountCompanyByEmail(sql: Queryable, email: string): Promise<{ id: string; companyId: string | null } | undefined> {
+  const [row] = await sql<{ id: string; companyId: string | null }[]>`
+    select id, company_id from accounts where lower(email) = lower(${email})`;
+  return row;
+}
+
 /** A member's account before it has a password: status `invited`, in the company, a login email only. */
 export async function insertInvitedAccount(
   sql: Queryable, a: { id: string; profileId: string; email: string; companyId: string },

@@ -84,12 +84,23 @@ export async function currentAccountsOf(
      order by created_at, id`;
 }
 
-/** Which of these app ids are apps of the company. */
-export async function existingCompanyApps(sql: Queryable, companyId: string, appIds: readonly string[]): Promise<string[]> {
-  if (appIds.length === 0) return [];
-  const rows = await sql<{ id: string }[]>`
-    select id from apps where company_id = ${companyId} and id = any(${appIds as string[]}::uuid[])`;
-  return rows.map((r) => r.id);
+/**
+ * The named apps of the company, each with those of `accountIds` that belong to it (its members, and its technical
+ * contact): an app id absent from the answer is no app of the company.
+ */
+export async function companyAppsWithPeople(
+  sql: Queryable, companyId: string, appIds: readonly string[], accountIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  if (appIds.length === 0) return new Map();
+  const rows = await sql<{ id: string; accountIds: string[] }[]>`
+    select a.id, array(
+             select a.technical_contact_account_id where a.technical_contact_account_id = any(${accountIds as string[]}::uuid[])
+              union
+             select m.account_id from app_members m where m.app_id = a.id and m.account_id = any(${accountIds as string[]}::uuid[])
+           ) as account_ids
+      from apps a
+     where a.company_id = ${companyId} and a.id = any(${appIds as string[]}::uuid[])`;
+  return new Map(rows.map((r) => [r.id, r.accountIds]));
 }
 
 /** App names, for the successor's email. */

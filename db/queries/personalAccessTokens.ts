@@ -22,15 +22,22 @@ export interface TokenRow {
   lastUsedAt: Date | null;
 }
 
+/** A token found by its hash: the credential, its scopes, and what the cache needs to keep it (its expiry, its last use). */
+export interface TokenCredentialRow extends CredentialRow {
+  scopes: string[];
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
 /**
  * The live token with this hash, with its owner: revoked (deleted) and expired tokens are not found. The
- * owner's status is read, not filtered, so a deactivated owner gets its own answer. One indexed read on
- * every request, no cache: a token deleted on any API process is refused by every process on its next request.
+ * owner's status is read, not filtered, so a deactivated owner gets its own answer. One indexed read; the API
+ * caches what it finds (libraries/credentialCache), invalidated by the triggers of 00021.
  */
-export async function findTokenByHash(sql: Queryable, tokenHash: Buffer): Promise<(CredentialRow & { scopes: string[] }) | undefined> {
-  const [row] = await sql<(CredentialRow & { scopes: string[] })[]>`
-    select t.id, t.scopes, a.id as account_id, a.profile_id, a.company_id, a.is_company_admin, a.is_service_account,
-           a.status = 'active' as account_active,
+export async function findTokenByHash(sql: Queryable, tokenHash: Buffer): Promise<TokenCredentialRow | undefined> {
+  const [row] = await sql<TokenCredentialRow[]>`
+    select t.id, t.scopes, t.expires_at, t.last_used_at, a.id as account_id, a.profile_id, a.company_id, a.is_company_admin,
+           a.is_service_account, a.status = 'active' as account_active,
            coalesce(t.last_used_at < now() - interval '1 minute', true) as stale
       from personal_access_tokens t join accounts a on a.id = t.account_id
      where t.token_hash = ${tokenHash}

@@ -88,7 +88,7 @@ export async function removeAccountForDeletion(sql: Sql, o: RemovalOptions): Pro
 
     const redaction = Object.fromEntries(erasedIds.map((id) => [id, newTombstone()]));
     await redactMergeRecords(tx, redaction);
-    await redactOffboardings(tx, redaction);
+    await redactOffboardings(tx, redaction, { addressHmacs: emails.map(o.addressSubject) });
     await redactAuditLog(tx, redaction);
     // What the log keeps of the deletion itself: that it happened, and to which (tombstoned) subjects.
     await appendAudit(tx, {

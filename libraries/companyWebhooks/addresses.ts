@@ -9,35 +9,31 @@ import { BlockList, isIP } from 'node:net';
  * elsewhere later (DNS rebinding).
  */
 
-/** Not the public internet: private, loopback, link-local, shared, reserved, documentation and multicast ranges. */
-const NOT_PUBLIC = new BlockList();
+/** IPv4 that is not the public internet: private, loopback, link-local, shared, reserved, documentation and multicast ranges. */
+const NOT_PUBLIC_V4 = new BlockList();
 for (const [net, bits] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
   ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
   ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) NOT_PUBLIC.addSubnet(net, bits, 'ipv4');
+] as const) NOT_PUBLIC_V4.addSubnet(net, bits, 'ipv4');
+
+/**
+ * IPv6 is allowed, not denied: only global unicast (2000::/3) is the public internet. That leaves out at once
+ * every form that carries an IPv4 address a gateway would reach for us (IPv4-compatible ::/96, mapped
+ * ::ffff:0:0/96, translated ::ffff:0:0:0/96, NAT64 64:ff9b::/96 and 64:ff9b:1::/48), loopback, unique-local,
+ * link-local and multicast. Within 2000::/3, the special-purpose ranges below are refused too.
+ */
+const GLOBAL_UNICAST = new BlockList();
+GLOBAL_UNICAST.addSubnet('2000::', 3, 'ipv6');
+const SPECIAL_V6 = new BlockList();
 for (const [net, bits] of [
-  ['::', 128], ['::1', 128], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10],
-  ['fec0::', 10], ['ff00::', 8],
-] as const) NOT_PUBLIC.addSubnet(net, bits, 'ipv6');
+  // IETF protocol assignments (Teredo, benchmarking, ORCHID…), documentation, 6to4 (an IPv4 inside), documentation (RFC 9637).
+  ['2001::', 23], ['2001:db8::', 32], ['2002::', 16], ['3fff::', 20],
+] as const) SPECIAL_V6.addSubnet(net, bits, 'ipv6');
 
 const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4'); // Node's BlockList matches ::ffff:127.x.x.x against it too
 LOOPBACK.addAddress('::1', 'ipv6');
-
-/** The IPv4 address an IPv6 one carries (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`), if any. */
-function embeddedIpv4(address: string): string | undefined {
-  const lower = address.toLowerCase();
-  const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted) return dotted[1];
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  const sixToFour = /^2002:([0-9a-f]{1,4}):([0-9a-f]{1,4})(:|$)/.exec(lower);
-  const m = hex ?? sixToFour;
-  if (!m) return undefined;
-  const hi = parseInt(m[1]!, 16);
-  const lo = parseInt(m[2]!, 16);
-  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
-}
 
 export interface AddressPolicy {
   /** Development and test only: loopback (127.0.0.0/8, ::1, `localhost`) is allowed, for local receivers. */
@@ -48,21 +44,25 @@ export interface AddressPolicy {
 export function isAllowedAddress(address: string, policy: AddressPolicy): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  const v4 = family === 6 ? embeddedIpv4(address) : address;
-  const [addr, type] = v4 !== undefined ? [v4, 'ipv4' as const] : [address, 'ipv6' as const];
-  if (policy.allowLoopback && LOOPBACK.check(addr, type)) return true;
-  return !NOT_PUBLIC.check(addr, type);
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  if (policy.allowLoopback && LOOPBACK.check(address, type)) return true;
+  if (type === 'ipv4') return !NOT_PUBLIC_V4.check(address, 'ipv4');
+  return GLOBAL_UNICAST.check(address, 'ipv6') && !SPECIAL_V6.check(address, 'ipv6');
 }
 
 const LOCAL_NAME = /(^|\.)(localhost|localdomain|local|internal|home\.arpa)$/i;
+
+/** The longest URL stored (company_webhooks__url__length). */
+export const MAX_WEBHOOK_URL_LENGTH = 2048;
 
 export type UrlVerdict =
   | { ok: true; url: URL }
   | { ok: false; reason: string };
 
 /**
- * The registration rules for a webhook URL: https (http only for loopback, when loopback is allowed), no
- * credentials in it, and a host that is not a private, loopback or link-local address or a local name.
+ * The registration rules for a webhook URL: at most 2048 characters once normalised, https (http only for
+ * loopback, when loopback is allowed), no credentials in it, and a host that is not a private, loopback or
+ * link-local address or a local name.
  * A public name that resolves to a private address is refused at delivery, where it counts.
  */
 export function checkWebhookUrl(raw: string, policy: AddressPolicy): UrlVerdict {
@@ -72,6 +72,8 @@ export function checkWebhookUrl(raw: string, policy: AddressPolicy): UrlVerdict 
   } catch {
     return { ok: false, reason: 'is not a valid absolute URL' };
   }
+  // What is stored is the normalised href, which percent-encoding and punycode can make longer than what was sent.
+  if (url.href.length > MAX_WEBHOOK_URL_LENGTH) return { ok: false, reason: `is longer than ${MAX_WEBHOOK_URL_LENGTH} characters once normalised` };
   if (url.username || url.password) return { ok: false, reason: 'must not carry a user name or password' };
   const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
   const literal = isIP(host) !== 0;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../../db/client';
 import { deleteWebhook, findWebhook, listDeliveries, upsertWebhook, type DeliveryError, type WebhookEventType, type WebhookRow } from '../../db/queries/companyWebhooks';
-import { AppError } from '../../lib/errors';
+import { AppError, retryLater } from '../../lib/errors';
+import { createBudgets } from '../budgets';
 import { createCompanyActions, type Actor } from '../companyAccess';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { checkWebhookUrl } from './addresses';
@@ -37,17 +38,6 @@ export const webhookNotFound = () => new AppError(404, 'webhook.not_found', 'Thi
 
 const toWebhook = (r: WebhookRow): Webhook => ({ companyId: r.companyId, url: r.url, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() });
 
-const TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The keys of a cursor this listing gave out (Postgres's text of attempted_at, the id); anything else is a 400, not a 500. */
-function afterOf(keys: (string | number)[] | undefined): { attemptedAt: string; id: string } | undefined {
-  if (!keys) return undefined;
-  const [attemptedAt, id] = keys;
-  if (typeof attemptedAt === 'string' && typeof id === 'string' && TIMESTAMP.test(attemptedAt) && UUID.test(id)) return { attemptedAt, id };
-  throw new AppError(400, 'request.invalid_cursor', 'The cursor is not one this listing gave out; start again without it');
-}
-
 const subject = (companyId: string, action: string) => ({ companyId, action, subjectType: 'webhook', subjectId: companyId });
 
 export function createCompanyWebhooks({ sql, keys, previousKeys, settings }: {
@@ -59,6 +49,7 @@ export function createCompanyWebhooks({ sql, keys, previousKeys, settings }: {
   const actions = createCompanyActions({ sql });
   const secrets = createWebhookSecrets({ keys, previousKeys });
   const delivery = createWebhookDelivery({ sql, secrets, settings });
+  const budgets = createBudgets(sql);
 
   return {
     /**
@@ -97,11 +88,16 @@ export function createCompanyWebhooks({ sql, keys, previousKeys, settings }: {
       });
     },
 
-    /** Sends a `ping` event now, once (no retries), and answers what happened; the attempt is listed like any other. */
+    /**
+     * Sends a `ping` event now, once (no retries), and answers what happened; the attempt is listed like any other.
+     * Each ping is a request from our network to a host the company chose: a durable budget per company (429).
+     */
     async ping(actor: Actor, companyId: string): Promise<{ eventId: string; delivered: boolean; statusCode: number | null; error: DeliveryError | null; durationMs: number }> {
       const eventId = randomUUID();
       // A read, not a write: no transaction is held open while a receiver takes its time.
       return actions.read(actor, { ...subject(companyId, 'webhook.tested'), audit: true }, async () => {
+        const budget = await budgets.spend('webhookTestsPerCompany', companyId);
+        if (!budget.allowed) throw retryLater(429, 'webhook.too_many_tests', 'Too many test pings for this company recently; try again later', budget.retryAfterMs);
         const outcome = await delivery.attempt({ companyId, eventId, type: 'ping', createdAt: new Date(), data: {}, attempt: 1 });
         if (outcome.reason === 'no_webhook') throw webhookNotFound();
         return { eventId, delivered: outcome.delivered, statusCode: outcome.statusCode, error: outcome.error, durationMs: outcome.durationMs };
@@ -111,7 +107,8 @@ export function createCompanyWebhooks({ sql, keys, previousKeys, settings }: {
     /** Delivery attempts, newest first, by cursor; optionally of one event. Listed even after the webhook is removed. */
     async deliveries(actor: Actor, companyId: string, q: { limit: number; cursor?: string; eventId?: string }): Promise<{ items: Delivery[]; nextCursor: string | null }> {
       return actions.read(actor, { ...subject(companyId, 'webhook.deliveries_listed'), audit: true }, async () => {
-        const after = afterOf(decodeCursor(q.cursor, 2));
+        const keys = decodeCursor(q.cursor, ['timestamp', 'uuid']);
+        const after = keys && { attemptedAt: keys[0], id: keys[1] };
         const rows = await listDeliveries(sql, { companyId, limit: q.limit + 1, after, eventId: q.eventId });
         const page = rows.slice(0, q.limit);
         const last = page.at(-1);

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Sql } from '../../db/client';
 import { findInvitation, type InvitationRecord } from '../../db/queries/memberInvitations';
 import { deletePendingPassword } from '../../db/queries/passwordResets';
@@ -6,11 +6,15 @@ import { AppError } from '../../lib/errors';
 import type { DerivedKeys } from '../../lib/keys';
 import { codeHmac } from '../../lib/verificationCode';
 import { acceptInvitationUpdateId } from '../../workflows/shared/ids';
-import { acceptInvitationUpdate, invitationCodeUpdates, type InvitationFinish } from '../../workflows/shared/memberInvitationContract';
+import {
+  acceptInvitationUpdate, invitationCodeUpdates, invitationStatusQuery, type InvitationFinish, type InvitationStatus,
+} from '../../workflows/shared/memberInvitationContract';
 import { assertAcceptablePassword } from '../passwordRules';
 import { createPasswordWithCode } from '../passwordWithCode';
 import type { CodeFlows, Proof } from '../verification';
-import { INVITATION_ERRORS, invitationClosed, invitationFlowErrors, invitationNotFound, invitationOfDeactivatedMember } from './invitations';
+import {
+  INVITATION_ERRORS, invitationClosed, invitationFlowErrors, invitationNotFound, invitationNotReady, invitationOfDeactivatedMember,
+} from './invitations';
 import type { InvitationHandle } from './workflow';
 
 /** How long a chosen password's hash may wait for its code's verdict; the apply or the run's close deletes it sooner. */
@@ -25,7 +29,8 @@ export interface Accepted {
 /**
  * Accepting an invitation (README "Onboarding"), without a session: its id, the emailed code and the chosen
  * password, as a password reset's completion takes them, and checked in the same order. The policy first
- * (422 listing every unmet rule, nothing spent); then a point of the client address's and the invitation's
+ * (422 listing every unmet rule, nothing spent); then whether the run has issued a code yet (409
+ * `invitation.not_ready`, nothing spent); then a point of the client address's and the invitation's
  * durable budgets, before argon2 (429, nothing hashed; libraries/passwordWithCode.ts); then the password's hash,
  * waiting under the code's HMAC (never in history); then the code, through the kit (the invitation's 5
  * attempts, the account's durable budget of wrong codes, 422 `verification_code.*`, 429); then the `accept`
@@ -39,6 +44,22 @@ export function createInvitationAcceptance(
   const withCode = createPasswordWithCode({ sql, budgets: codeFlows.budgets });
   /** Wrong codes spend the invited account's durable budget, whoever types them. */
   const proofOf = (row: InvitationRecord): Proof => ({ subjectType: 'account', subjectId: row.accountId!, actorAccountId: null });
+
+  /**
+   * Refuses an acceptance sent before the run issued its first code (409 `invitation.not_ready`, Retry-After),
+   * before a budget point or a hash is spent on a code nothing can match yet. The run's status query says so
+   * (a run not yet picked up by a worker answers once it is, or the deadline's 503).
+   */
+  async function assertHasCode(row: InvitationRecord): Promise<void> {
+    let s: InvitationStatus;
+    try {
+      s = await codeFlows.call(() => handleOf(row).query(invitationStatusQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw invitationClosed();
+      throw err;
+    }
+    if (s.step === 'pending' && s.codesSent === 0) throw invitationNotReady();
+  }
 
   /** The `accept` Update (id `accept/<codeHmac>`): its outcome, or `refusal` for a code the run did not verify. */
   async function finish(row: InvitationRecord, hmac: string, refusal?: unknown): Promise<Accepted> {
@@ -72,6 +93,7 @@ export function createInvitationAcceptance(
       // too (only an `invited` account is activated), for a deactivation that comes in between.
       if (row.accountStatus !== 'invited') throw invitationOfDeactivatedMember();
       assertAcceptablePassword(password, { email: row.email });
+      await assertHasCode(row);
 
       return withCode.submit({
         clientAddress, flowKey: `invitation:${row.id}`, proof: proofOf(row), password,
@@ -82,6 +104,8 @@ export function createInvitationAcceptance(
         // Not pending any more: perhaps because this very code was verified by an attempt whose answer was lost.
         perhapsVerifiedBefore: (err) => err instanceof AppError && (err.code === INVITATION_ERRORS.invalidStep || err.code === INVITATION_ERRORS.closed),
         finish: (refusal) => finish(row, hmac, refusal),
+        // Closed while the password was hashed (revoked, expired): the close removed the unused account.
+        gone: () => invitationClosed(),
       });
     },
   };

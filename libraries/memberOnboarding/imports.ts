@@ -10,7 +10,7 @@ export const MAX_IMPORT_ROWS = 1000;
 const CONCURRENCY = 4;
 
 export interface RowError {
-  /** `request.invalid` (a field), `member.exists`, `member_import.duplicate_email`, or an outage's code (`temporal.unavailable`…). */
+  /** `request.invalid` (a field), `member.exists`, `member.too_many_conflicts`, `member_import.duplicate_email`, or an outage's code (`temporal.unavailable`…). */
   code: string;
   message: string;
   /** The field, for `request.invalid`: `email`, `name`, `jobTitle`, `country`. */
@@ -25,7 +25,7 @@ export interface ImportRow {
   errors?: RowError[];
 }
 
-export type RowStatus = 'created' | 'exists' | 'invalid' | 'failed';
+export type RowStatus = 'created' | 'exists' | 'invalid' | 'failed' | 'rate_limited';
 
 export interface ReportRow {
   row: number;
@@ -58,8 +58,9 @@ const rowOf = (r: ImportRow, status: RowStatus, extra: Partial<ReportRow> = {}):
  * Bulk onboarding (README "Onboarding"): every valid row is created exactly as one member is, in its own
  * transaction, audited `member.created` with the import's id, and invited. A bad row never stops the others,
  * and no row is half written. The report says, row by row, what became of it: `created` (with the ids),
- * `exists` (an account has the address), `invalid` (a field, or the same address as an earlier row), or
- * `failed` (an outage: retry that row). The import itself is audited `member_import.completed` with the counts.
+ * `exists` (an account has the address), `invalid` (a field, or the same address as an earlier row),
+ * `failed` (an outage: retry that row) or `rate_limited` (the company's budget of answers about accounts
+ * outside it is spent: ./addressConflicts.ts). The import itself is audited `member_import.completed` with the counts.
  */
 export function createMemberImports({ members, companyActions }: { members: Members; companyActions: CompanyActions }) {
   async function createRow(actor: Actor, companyId: string, importId: string, r: ImportRow): Promise<ReportRow> {
@@ -71,6 +72,7 @@ export function createMemberImports({ members, companyActions }: { members: Memb
       if (!(err instanceof AppError)) throw err;
       const errors = [{ code: err.code, message: err.message }];
       if (err.code === 'member.exists') return rowOf(r, 'exists', { errors });
+      if (err.code === 'member.too_many_conflicts') return rowOf(r, 'rate_limited', { errors });
       return rowOf(r, err.status === 400 || err.status === 422 ? 'invalid' : 'failed', { errors });
     }
   }
@@ -101,7 +103,7 @@ export function createMemberImports({ members, companyActions }: { members: Memb
       await inPool(todo, CONCURRENCY, async (i) => {
         report[i] = await createRow(actor, companyId, importId, rows[i]!);
       });
-      const summary = { total: rows.length, created: 0, exists: 0, invalid: 0, failed: 0 };
+      const summary = { total: rows.length, created: 0, exists: 0, invalid: 0, failed: 0, rate_limited: 0 };
       for (const r of report) summary[r.status] += 1;
       return companyActions.write(actor, action, async () => ({ result: { importId, rows: report, summary }, details: summary }));
     },

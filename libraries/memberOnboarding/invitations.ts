@@ -17,6 +17,7 @@ export const INVITATION_ERRORS = {
   closed: 'invitation.closed',
   invalidStep: 'invitation.invalid_step',
   tooManyResends: 'invitation.too_many_resends',
+  notReady: 'invitation.not_ready',
 } as const;
 
 const STATUS_WORDS: Record<InvitationStatusName, string> = {
@@ -29,6 +30,10 @@ export const invitationClosed = (status?: InvitationStatusName) =>
 
 /** 409 for a pending invitation whose member an admin deactivated: it can be neither accepted nor resent. */
 export const invitationOfDeactivatedMember = () => new AppError(409, INVITATION_ERRORS.closed, 'This invitation has ended: the member was deactivated');
+
+/** 409 for an acceptance that comes before the run issued the invitation's first code: its start takes a moment. */
+export const invitationNotReady = () =>
+  new AppError(409, INVITATION_ERRORS.notReady, 'This invitation has no code yet; try again in a moment', { headers: { 'Retry-After': '2' } });
 
 export const invitationFlowErrors: FlowErrors = {
   invalidStep: INVITATION_ERRORS.invalidStep,
@@ -75,7 +80,7 @@ export function createInvitations(
     /** Newest first, by keyset on (created_at, id); `status` filters. */
     async list(actor: Actor, companyId: string, q: { status?: InvitationStatusName | undefined; limit: number; cursor?: string | undefined }) {
       return companyActions.read(actor, { companyId, action: 'invitation.listed', subjectType: 'company', subjectId: companyId }, async () => {
-        const after = decodeCursor(q.cursor, 2) as [string, string] | undefined;
+        const after = decodeCursor(q.cursor, ['timestamp', 'uuid']);
         const rows = await listInvitations(sql, { companyId, ...(q.status ? { status: q.status } : {}), ...(after ? { after } : {}), limit: q.limit + 1 });
         const page = rows.slice(0, q.limit);
         const last = page.at(-1);

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Queryable } from '../../db/client';
 import { violatedConstraint } from '../../db/errors';
-import { findAccountByEmail } from '../../db/queries/accounts';
 import { findCompanyMember, insertInvitation, insertInvitedAccount, type MemberRow } from '../../db/queries/memberInvitations';
 import { insertProfile } from '../../db/queries/people';
 import { lockProfile, upsertAvatar } from '../../db/queries/profileSettings';
@@ -12,6 +11,7 @@ import { assertCompanyManager, type Actor, type CompanyActions } from '../compan
 import { processAvatar } from '../profile/avatarImage';
 import { countryName } from '../profile/countries';
 import type { CodeFlows } from '../verification';
+import { memberExists, type AddressCheck } from './addressConflicts';
 import { startInvitationWorkflow } from './workflow';
 
 /** What an admin tells about a new member: the same fields for one member and for each row of an import. */
@@ -35,8 +35,6 @@ export interface OnboardingSettings {
 /** An invitation may be resent 5 times, at most once a minute (INVITATION_RESEND_INTERVAL_SECONDS); 5 wrong codes fail it (the kit's default). */
 export const INVITATION_POLICY = { maxResends: 5, challenge: { resendIntervalMs: 60_000, maxAttempts: 5 } } as const;
 
-export const memberExists = () =>
-  new AppError(409, 'member.exists', 'An account with this email already exists');
 const memberNotFound = () => notFound('member.not_found', 'No such member in this company');
 
 /**
@@ -71,10 +69,11 @@ export interface CreatedMember {
  * fails rolls the member back (503), and a run whose transaction then failed finds no row and ends.
  */
 export function createMembers(
-  { temporal, companyActions, codeFlows, settings }: { temporal: Client; companyActions: CompanyActions; codeFlows: CodeFlows; settings: OnboardingSettings },
+  { temporal, companyActions, codeFlows, addressCheck, settings }:
+  { temporal: Client; companyActions: CompanyActions; codeFlows: CodeFlows; addressCheck: AddressCheck; settings: OnboardingSettings },
 ) {
   async function insertMember(tx: Queryable, actor: Actor, companyId: string, m: NewMember, ids: Ids, avatar: Avatar | undefined, importId: string | null) {
-    if (await findAccountByEmail(tx, m.email)) throw memberExists();
+    await addressCheck(tx, actor, companyId, m.email);
     await insertProfile(tx, { id: ids.profileId, displayName: m.name, jobTitle: m.jobTitle ?? null, country: m.country ?? null });
     await insertInvitedAccount(tx, { id: ids.accountId, profileId: ids.profileId, email: m.email, companyId });
     if (avatar) await upsertAvatar(tx, ids.profileId, avatar);
@@ -97,7 +96,8 @@ export function createMembers(
     /**
      * Creates a member with its invitation. `picture`: the image's bytes, checked and re-encoded like a profile's
      * avatar before anything is written. 409 `member.exists` when any account has the address (whatever its
-     * company: nothing else is said about it). Audited `member.created`.
+     * company: nothing else is said about it), within the company's budget of such answers for an account
+     * elsewhere (429 past it: ./addressConflicts.ts). Audited `member.created`.
      */
     async create(actor: Actor, companyId: string, m: NewMember, { picture, importId = null }: { picture?: Buffer; importId?: string | null } = {}): Promise<CreatedMember> {
       const avatar = picture && mayOnboard(actor, companyId) ? await processAvatar(picture) : undefined;

@@ -4,6 +4,7 @@ import type { DerivedKeys } from '../../lib/keys';
 import { createCompanyActions } from '../companyAccess';
 import type { CodeFlows } from '../verification';
 import { createInvitationAcceptance } from './accept';
+import { createAddressCheck } from './addressConflicts';
 import { createMemberImports } from './imports';
 import { createInvitations } from './invitations';
 import { createMembers, INVITATION_POLICY, type OnboardingSettings } from './members';
@@ -24,7 +25,8 @@ export function createMemberOnboarding(
     challenge: { ...INVITATION_POLICY.challenge, ...(settings.resendIntervalMs ? { resendIntervalMs: settings.resendIntervalMs } : {}) },
   };
   const companyActions = createCompanyActions({ sql });
-  const members = createMembers({ temporal, companyActions, codeFlows, settings: full });
+  const addressCheck = createAddressCheck({ sql, budgets: codeFlows.budgets });
+  const members = createMembers({ temporal, companyActions, codeFlows, addressCheck, settings: full });
   return {
     members,
     imports: createMemberImports({ members, companyActions }),

@@ -21,6 +21,7 @@ import type { FlowErrors } from '../temporalErrors';
 import type { CodeFlows } from '../verification';
 import { buildMergePreview } from './preview';
 import { startMergeWorkflow, type MergeHandle } from './workflow';
+import type { Revocations } from '../credentialCache';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -37,7 +38,10 @@ export const MERGE_LIST_LIMIT = 50;
  * written here when a merge opens (and closed here when its workflow could never start); every later
  * write to it is the workflow's, through its activities.
  */
-export function createMergeService({ sql, temporal, codeFlows, settings }: { sql: Sql; temporal: Client; codeFlows: CodeFlows; settings: MergeSettings }) {
+export function createMergeService(
+  { sql, temporal, codeFlows, settings, revocations }:
+  { sql: Sql; temporal: Client; codeFlows: CodeFlows; settings: MergeSettings; revocations?: Pick<Revocations, 'awaitEviction'> },
+) {
   const handleOf = (rec: MergeRecord): MergeHandle => temporal.workflow.getHandle(rec.workflowId);
 
   async function record(auth: Principal, id: string): Promise<MergeRecord> {
@@ -125,6 +129,9 @@ export function createMergeService({ sql, temporal, codeFlows, settings }: { sql
       if (action === 'confirm' && r.step !== 'completed') {
         throw new AppError(409, 'merge.apply_failed', 'The merge could not be applied; the profiles changed meanwhile');
       }
+      // The apply moved accounts to the target profile: no API process's token cache may still say otherwise
+      // when this answers (libraries/credentialCache).
+      if (action === 'confirm') await revocations?.awaitEviction();
       if (action === 'cancel') {
         // A security event: who stopped a merge, and from which side.
         await appendAudit(sql, {

@@ -62,13 +62,13 @@ export function createOffboardingBatches(deps: OffboardingDeps & { batch?: Batch
       const action = { companyId, action: 'offboarding_batch.requested', subjectType: 'offboarding_batch', subjectId: newId };
       type Outcome = { result: { id: string; created: boolean }; details: Record<string, string | number> };
       const { id, created } = await actions.write(actor, action, async (tx): Promise<Outcome> => {
-        const claim = await keys.claim(tx, companyId, idempotencyKey, 'batch', batch);
+        const claim = await keys.claim(tx, { companyId, callerAccountId: actor.principal.accountId }, idempotencyKey, 'batch', batch);
         if (claim?.earlier?.batchId) {
           action.subjectId = claim.earlier.batchId;
           return { result: { id: claim.earlier.batchId, created: false }, details: { replayed: 'idempotency_key' } };
         }
         const people = batch.people.map((p) => ({ ...p, effectiveAt: effectiveAt.toISOString() }));
-        const resolved = await resolveRequests(tx, { companyId, actorAccountId: actor.principal.accountId, addressKey, now: effectiveAt }, people);
+        const resolved = await resolveRequests(tx, { companyId, actor: actor.principal, addressKey, now: effectiveAt }, people);
         const holders = await lockKeyHolders(tx, companyId, [...new Set(resolved.map((r) => r.row.personKey))]);
         const stale = new Set(await runsWithActivePerson(tx, holders.filter((h) => h.status === 'completed' && h.result === 'offboarded').map((h) => h.id)));
         await releaseKeys(tx, [...stale]);

@@ -5,10 +5,13 @@ import { AppError } from '../../lib/errors';
 import { requestHmac } from './requests';
 
 /**
- * The `Idempotency-Key` header, as Stripe honours it: a key seen before in the company answers what it answered
- * the first time, and the same key with a different request is refused (422 `offboarding.idempotency_key_reused`).
- * Requests carrying one key are serialised by an advisory lock, so two at once cannot both be first. Only HMACs of
- * the key and of the request are stored: a caller may put anything in a key, an email included.
+ * The `Idempotency-Key` header, as Stripe honours it: a key seen before from the same caller in the company answers
+ * what it answered the first time, and the same key with a different request is refused (422
+ * `offboarding.idempotency_key_reused`). Keys are the caller's own (Stripe scopes them per account): the caller's
+ * account id is part of the key's HMAC, so two HR systems, or an admin and a script, who happen to pick the same key
+ * never answer, refuse or reveal each other's requests. Requests carrying one key are serialised by an advisory
+ * lock, so two at once cannot both be first. Only HMACs of the key and of the request are stored: a caller may put
+ * anything in a key, an email included.
  */
 export interface KeyClaim {
   companyId: string;
@@ -22,9 +25,12 @@ export const keyReused = () =>
 
 export function createRequestKeys(addressKey: Buffer) {
   return {
-    async claim(tx: Queryable, companyId: string, key: string | undefined, kind: 'offboarding' | 'batch', request: unknown): Promise<KeyClaim | undefined> {
+    async claim(
+      tx: Queryable, { companyId, callerAccountId }: { companyId: string; callerAccountId: string }, key: string | undefined,
+      kind: 'offboarding' | 'batch', request: unknown,
+    ): Promise<KeyClaim | undefined> {
       if (key === undefined) return undefined;
-      const keyHmac = hmacHex(addressKey, `idempotency-key\n${key}`);
+      const keyHmac = hmacHex(addressKey, `idempotency-key\n${callerAccountId}\n${key}`);
       const fingerprint = requestHmac(addressKey, kind, request);
       await lockRequestKey(tx, companyId, keyHmac);
       const row = await findRequestKey(tx, companyId, keyHmac);

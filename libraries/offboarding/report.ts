@@ -25,6 +25,8 @@ export interface OffboardingReport {
   credentialsRevoked: { sessions: number; apiKeys: number; personalAccessTokens: number };
   accountsDeactivated: string[];
   accountsAlreadyDeactivated: string[];
+  /** Accounts the run left active, and why: `last_admin`, `admin_target_requires_admin` (libraries/memberDeactivation.ts). */
+  accountsKeptActive: { accountId: string; reason: string }[];
   automationsFound: number;
   successorNotified: boolean;
   steps: ReportStep[];
@@ -66,6 +68,8 @@ export function buildReport(row: OffboardingRow, failure?: { step: OffboardingSt
     credentialsRevoked: { sessions: num(revoked?.sessions), apiKeys: num(revoked?.apiKeys), personalAccessTokens: num(revoked?.personalAccessTokens) },
     accountsDeactivated: ids(rec('deactivate_accounts')?.deactivated),
     accountsAlreadyDeactivated: ids(rec('deactivate_accounts')?.alreadyDeactivated),
+    accountsKeptActive: Array.isArray(rec('deactivate_accounts')?.keptActive)
+      ? (rec('deactivate_accounts')!.keptActive as { accountId: string; reason: string }[]) : [],
     automationsFound: num(rec('list_automations')?.count),
     successorNotified: rec('notify_successor')?.outcome === 'done',
     steps,

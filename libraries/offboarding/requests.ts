@@ -1,9 +1,11 @@
 import type { Queryable } from '../../db/client';
-import type { NewOffboarding } from '../../db/queries/offboardings';
-import { existingCompanyApps, resolveAccounts, resolvePeople, type CompanyAccount, type ResolvedPerson } from '../../db/queries/offboardingSubjects';
+import type { NewOffboarding, OffboardingRow } from '../../db/queries/offboardings';
+import { activeAdmins, adminsAmong, isServiceAccount } from '../../db/queries/memberStatus';
+import { companyAppsWithPeople, currentAccountsOf, resolveAccounts, resolvePeople, type CompanyAccount, type ResolvedPerson } from '../../db/queries/offboardingSubjects';
 import { hmacHex } from '../../lib/crypto';
 import { AppError } from '../../lib/errors';
 import { NO_OTHER_MEMBERS } from '../../workflows/shared/offboardingContract';
+import { adminTargetRequiresAdmin, lastAdmin, leavesNoAdmin } from '../memberDeactivation';
 
 /**
  * One person's offboarding as a request names it (README "Offboarding"), for a single run and for each row of a
@@ -24,7 +26,7 @@ export interface OffboardingRequest {
 
 /** Why a request cannot become a run: a single request answers it as an error; a batch row's run fails with it. */
 export interface Refusal {
-  status: 409 | 422;
+  status: 403 | 409 | 422;
   code: string;
   message: string;
   details?: { path: string; message: string }[];
@@ -58,6 +60,55 @@ export function successorRefusal(successor: CompanyAccount | null, personAccount
   return undefined;
 }
 
+const fromError = (e: AppError): Refusal => ({ status: e.status as Refusal['status'], code: e.code, message: e.message });
+
+/**
+ * Who may be offboarded, as for a deactivation (libraries/memberDeactivation.ts): a company admin only by a person,
+ * never by a service account, and never the company's last active admin.
+ */
+export function adminRefusal(
+  p: { accountIds: readonly string[]; adminIds: ReadonlySet<string>; activeAdminIds: readonly string[]; byServiceAccount: boolean },
+): Refusal | undefined {
+  if (p.byServiceAccount && p.accountIds.some((id) => p.adminIds.has(id))) return fromError(adminTargetRequiresAdmin());
+  if (leavesNoAdmin(p.activeAdminIds, p.accountIds)) return fromError(lastAdmin());
+  return undefined;
+}
+
+/**
+ * Whether the run may go on with the person as they are now, before anything is done to them: a company admin is
+ * offboarded only on a person's request (not a service account's), and never when they are the company's last
+ * active admin. The request was checked the same way, but people change between the request and its effectiveAt.
+ */
+export async function adminRefusalNow(
+  tx: Queryable, row: Pick<OffboardingRow, 'companyId' | 'subjectProfileId' | 'subjectAccountIds' | 'startedByAccountId'>,
+): Promise<string | undefined> {
+  const accountIds = (await currentAccountsOf(tx, row.companyId, { profileId: row.subjectProfileId, accountIds: row.subjectAccountIds }))
+    .map((a) => a.accountId);
+  const adminIds = new Set(await adminsAmong(tx, row.companyId, accountIds));
+  if (adminIds.size === 0) return undefined;
+  return adminRefusal({
+    accountIds, adminIds, activeAdminIds: await activeAdmins(tx, row.companyId), byServiceAccount: await isServiceAccount(tx, row.startedByAccountId),
+  })?.code;
+}
+
+/** The named training apps that are no app of the company, and those the person does not belong to. */
+function appRefusal(appIds: readonly string[], apps: ReadonlyMap<string, string[]>, accountIds: readonly string[]): Refusal | undefined {
+  const unknown = appIds.filter((a) => !apps.has(a));
+  if (unknown.length > 0) {
+    return {
+      status: 422, code: 'offboarding.unknown_app', message: `${unknown.length} training app${unknown.length === 1 ? ' is' : 's are'} not apps of this company`,
+      details: unknown.map((a) => ({ path: 'body.trainingApps', message: `${a} is not an app of this company` })),
+    };
+  }
+  const notTheirs = appIds.filter((a) => !apps.get(a)!.some((id) => accountIds.includes(id)));
+  if (notTheirs.length === 0) return undefined;
+  return {
+    status: 422, code: 'offboarding.not_person_app',
+    message: `${notTheirs.length} training app${notTheirs.length === 1 ? ' is' : 's are'} not the person's: an offboarding deletes only apps the person is a member or the technical contact of`,
+    details: notTheirs.map((a) => ({ path: 'body.trainingApps', message: `the person is neither a member nor the technical contact of ${a}` })),
+  };
+}
+
 /** Everything a run's row needs, decided; `refusal` set when the request cannot run as asked. */
 export interface ResolvedRequest {
   person: ResolvedPerson;
@@ -66,18 +117,21 @@ export interface ResolvedRequest {
 }
 
 /**
- * Resolves requests at once (a batch's 10,000 in three statements): people, successors, apps. `actorAccountId`:
- * the caller, who may not offboard themselves.
+ * Resolves requests at once (a batch's 10,000 in a few statements): people, successors, admins, apps. `actor`: the
+ * caller, who may not offboard themselves, nor, as a service account, a company admin.
  */
 export async function resolveRequests(
   sql: Queryable,
-  { companyId, actorAccountId, addressKey, now }: { companyId: string; actorAccountId: string; addressKey: Buffer; now: Date },
+  { companyId, actor, addressKey, now }: { companyId: string; actor: { accountId: string; isServiceAccount: boolean }; addressKey: Buffer; now: Date },
   requests: readonly OffboardingRequest[],
 ): Promise<ResolvedRequest[]> {
   const people = await resolvePeople(sql, companyId, requests);
   const successors = await resolveAccounts(sql, companyId, requests.map((r) => r.successor));
+  const everyone = [...new Set(people.flatMap((p) => p.accountIds))];
+  const adminIds = new Set(await adminsAmong(sql, companyId, everyone));
+  const activeAdminIds = adminIds.size > 0 ? await activeAdmins(sql, companyId) : [];
   const named = [...new Set(requests.flatMap((r) => r.trainingApps.filter((a) => a !== NO_OTHER_MEMBERS).map((a) => a.toLowerCase())))];
-  const apps = new Set(await existingCompanyApps(sql, companyId, named));
+  const apps = await companyAppsWithPeople(sql, companyId, named, everyone);
 
   return requests.map((request, i) => {
     const person = people[i]!;
@@ -95,15 +149,11 @@ export async function resolveRequests(
       effectiveAt: request.effectiveAt ? new Date(request.effectiveAt) : now,
       rejection: null,
     };
-    const unknown = appIds.filter((a) => !apps.has(a));
-    const refusal: Refusal | undefined = person.accountIds.includes(actorAccountId)
+    const refusal: Refusal | undefined = person.accountIds.includes(actor.accountId)
       ? { status: 409, code: 'offboarding.cannot_offboard_self', message: 'You cannot offboard yourself; another admin or a service account can' }
-      : successorRefusal(successor, person.accountIds) ?? (unknown.length > 0
-        ? {
-          status: 422, code: 'offboarding.unknown_app', message: `${unknown.length} training app${unknown.length === 1 ? ' is' : 's are'} not apps of this company`,
-          details: unknown.map((a) => ({ path: 'body.trainingApps', message: `${a} is not an app of this company` })),
-        }
-        : undefined);
+      : adminRefusal({ accountIds: person.accountIds, adminIds, activeAdminIds, byServiceAccount: actor.isServiceAccount })
+        ?? successorRefusal(successor, person.accountIds)
+        ?? appRefusal(appIds, apps, person.accountIds);
     return { person, row, ...(refusal ? { refusal } : {}) };
   });
 }

@@ -73,10 +73,10 @@ export function createOffboardings(deps: OffboardingDeps) {
           action.subjectId = earlierId;
           return { result: { id: earlierId, created: false }, details: { replayed: why } };
         };
-        const claim = await keys.claim(tx, companyId, idempotencyKey, 'offboarding', request);
+        const claim = await keys.claim(tx, { companyId, callerAccountId: actor.principal.accountId }, idempotencyKey, 'offboarding', request);
         if (claim?.earlier?.offboardingId) return replay(claim.earlier.offboardingId, 'idempotency_key');
 
-        const [resolved] = await resolveRequests(tx, { companyId, actorAccountId: actor.principal.accountId, addressKey, now: new Date() }, [request]);
+        const [resolved] = await resolveRequests(tx, { companyId, actor: actor.principal, addressKey, now: new Date() }, [request]);
         const { row, refusal } = resolved!;
         const holder = await lockKeyHolder(tx, companyId, row.personKey);
         if (holder && (await stillHolds(tx, holder))) {
@@ -112,7 +112,7 @@ export function createOffboardings(deps: OffboardingDeps) {
     /** The company's runs, newest first, by cursor; `status` filters. */
     async list(actor: Actor, companyId: string, q: { status?: RunStatus; limit: number; cursor?: string }) {
       return actions.read(actor, { companyId, action: 'offboarding.listed', subjectType: 'company', subjectId: companyId }, async () => {
-        const [beforeSeq] = decodeCursor(q.cursor, 1) ?? [];
+        const [beforeSeq] = decodeCursor(q.cursor, ['bigint']) ?? [];
         const rows = await listOffboardings(sql, {
           companyId, limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(beforeSeq !== undefined ? { beforeSeq: String(beforeSeq) } : {}),
         });

@@ -1,7 +1,8 @@
 import type { Queryable, Sql } from '../../db/client';
 import { appendAudit, type AuditEntry } from '../../db/queries/audit';
 import { revokeAllCredentials } from '../../db/queries/credentials';
-import { currentAccountsOf, listAutomations } from '../../db/queries/offboardingSubjects';
+import { isServiceAccount } from '../../db/queries/memberStatus';
+import { companyAppsWithPeople, currentAccountsOf, listAutomations } from '../../db/queries/offboardingSubjects';
 import {
   completeRun, failRun, lockOffboarding, markRunning, recordStep, setAutomations, type OffboardingRow, type StepRecord,
 } from '../../db/queries/offboardings';
@@ -12,6 +13,7 @@ import {
 import { appsOnlyOf, assertEligibleContact, deleteApps, reassignTechnicalContact } from '../companyApps';
 import { deactivateMember } from '../memberDeactivation';
 import { buildReport, stepRecord } from './report';
+import { adminRefusalNow } from './requests';
 
 /**
  * The steps of one offboarding (README "Offboarding"), each one transaction on the run's locked row: a step
@@ -36,6 +38,9 @@ const SUCCESSOR_CODES: Record<string, string> = {
 };
 const next = (step: OffboardingStep) => OFFBOARDING_STEPS[OFFBOARDING_STEPS.indexOf(step) + 1] ?? 'write_report';
 const accountsOf = (row: OffboardingRow) => (stepRecord(row, 'find_accounts')?.accountIds as string[] | undefined) ?? [];
+/** Why the deactivation step leaves an account active (libraries/memberDeactivation.ts's refusals). */
+const KEPT_ACTIVE: Record<string, string> = { 'member.last_admin': 'last_admin', 'member.admin_target_requires_admin': 'admin_target_requires_admin' };
+
 
 /** What a step records besides its name and time: ids and counts, and `count` for the workflow. */
 interface Detail {
@@ -46,7 +51,7 @@ interface Detail {
 }
 
 export function createOffboardingSteps({ sql }: { sql: Sql }) {
-  const audit = (tx: Queryable, row: OffboardingRow, e: Pick<AuditEntry, 'action' | 'subjectType' | 'subjectId' | 'details'>) =>
+  const audit = (tx: Queryable, row: OffboardingRow, e: Pick<AuditEntry, 'action' | 'subjectType' | 'subjectId' | 'details' | 'outcome'>) =>
     appendAudit(tx, { ...e, actorAccountId: row.startedByAccountId, actorCredential: 'system', companyId: row.companyId,
       details: { offboardingId: row.id, ...e.details } });
 
@@ -81,6 +86,9 @@ export function createOffboardingSteps({ sql }: { sql: Sql }) {
         if (row.status === 'completed' || row.status === 'failed') return { state: 'finished', status: row.status };
         if (row.status === 'scheduled' && row.effectiveAt > now) return { state: 'not_yet', effectiveAt: row.effectiveAt.toISOString() };
         if (row.rejection) return { state: 'rejected', code: row.rejection };
+        // Only on the way in: a run already running was checked when it began.
+        const refusal = row.status === 'scheduled' ? await adminRefusalNow(tx, row) : undefined;
+        if (refusal) return { state: 'rejected', code: refusal };
         await markRunning(tx, id, 'find_accounts');
         return { state: 'running' };
       });
@@ -121,11 +129,20 @@ export function createOffboardingSteps({ sql }: { sql: Sql }) {
       return { outcome: 'done', appIds, count: appIds.length };
     }),
 
-    /** 3. The designated training apps are deleted; a licensed one is skipped, as is one already gone. */
+    /**
+     * 3. The designated training apps are deleted; a licensed one is skipped, as is one already gone, and one the
+     * person does not belong to (`not_person_app`): checked again here, in the deleting transaction, whatever the
+     * request said. The person's apps are those they are a member or the technical contact of, and those step 2
+     * just handed from them to the successor.
+     */
     deleteTrainingApps: (id: string, now: Date) => step(id, 'delete_training_apps', now, async (tx, row) => {
       const designated = (stepRecord(row, 'find_accounts')?.trainingAppIds as string[] | undefined) ?? [];
       if (designated.length === 0) return { outcome: 'skipped', reason: 'none_designated', deleted: [], skipped: [], count: 0 };
-      const { deleted, skipped } = await deleteApps(tx, { companyId: row.companyId, appIds: designated });
+      const handedOver = new Set((stepRecord(row, 'reassign_apps')?.appIds as string[] | undefined) ?? []);
+      const people = await companyAppsWithPeople(tx, row.companyId, designated, accountsOf(row));
+      const notTheirs = designated.filter((a) => people.get(a)?.length === 0 && !handedOver.has(a));
+      const { deleted, skipped: kept } = await deleteApps(tx, { companyId: row.companyId, appIds: designated.filter((a) => !notTheirs.includes(a)) });
+      const skipped = [...kept, ...notTheirs.map((appId) => ({ appId, reason: 'not_person_app' }))].sort((a, b) => (a.appId < b.appId ? -1 : 1));
       for (const appId of deleted) await audit(tx, row, { action: 'app.deleted', subjectType: 'app', subjectId: appId, details: {} });
       return { outcome: 'done', deleted, skipped, count: deleted.length };
     }),
@@ -143,22 +160,35 @@ export function createOffboardingSteps({ sql }: { sql: Sql }) {
       return { outcome: 'done', ...totals, count: totals.sessions + totals.apiKeys + totals.personalAccessTokens };
     }),
 
-    /** 5. The accounts are deactivated (an account that left the company meanwhile is left alone). */
+    /**
+     * 5. The accounts are deactivated (an account that left the company meanwhile is left alone). An account
+     * deactivateMember refuses stays active and is reported (`keptActive`, with the reason): the company's last
+     * active admin (`last_admin`), or an admin when a service account asked (`admin_target_requires_admin`). The run
+     * goes on and completes: its report and the step's reason say so, and the person, active, can be offboarded
+     * again once the company has another admin.
+     */
     deactivateAccounts: (id: string, now: Date) => step(id, 'deactivate_accounts', now, async (tx, row) => {
       const deactivated: string[] = [];
       const alreadyDeactivated: string[] = [];
       const gone: string[] = [];
+      const keptActive: { accountId: string; reason: string }[] = [];
+      const byServiceAccount = await isServiceAccount(tx, row.startedByAccountId);
       for (const accountId of accountsOf(row)) {
         try {
-          const d = await deactivateMember(tx, { companyId: row.companyId, accountId });
+          const d = await deactivateMember(tx, { companyId: row.companyId, accountId, byServiceAccount });
           (d.changed ? deactivated : alreadyDeactivated).push(accountId);
           if (d.changed) await audit(tx, row, { action: 'member.deactivated', subjectType: 'account', subjectId: accountId, details: { changed: true } });
         } catch (err) {
-          if (!(err instanceof AppError && err.status === 404)) throw err;
-          gone.push(accountId);
+          if (err instanceof AppError && err.status === 404) gone.push(accountId);
+          else if (err instanceof AppError && KEPT_ACTIVE[err.code]) {
+            keptActive.push({ accountId, reason: KEPT_ACTIVE[err.code]! });
+            await audit(tx, row, { action: 'member.deactivated', subjectType: 'account', subjectId: accountId, outcome: 'failed', details: { code: err.code } });
+          } else throw err;
         }
       }
-      return { outcome: 'done', deactivated, alreadyDeactivated, gone, count: deactivated.length };
+      const why = keptActive[0] ? { reason: keptActive[0].reason } : {};
+      const outcome = keptActive.length > 0 && deactivated.length + alreadyDeactivated.length === 0 ? 'skipped' : 'done';
+      return { outcome, ...why, deactivated, alreadyDeactivated, gone, keptActive, count: deactivated.length };
     }),
 
     /** 7. Records the successor's email (sent by the activity through the outbox), or why there was none. */

@@ -204,6 +204,8 @@ export function createPasswordResets(
         // answer was lost. `complete` takes only a code the run emailed, so it decides.
         perhapsVerifiedBefore: (err) => err instanceof AppError && (err.code === RESET_ERRORS.invalidStep || err.code === RESET_ERRORS.closed),
         finish: (refusal) => finish(row, handle, hmac, refusal),
+        // The account was deleted during the request: there is nothing left to reset.
+        gone: closed,
       });
     },
   };

@@ -101,7 +101,11 @@ describe('filters', () => {
     expect(await get(`?from=${encodeURIComponent(new Date(Date.now() - 2 * 3_600_000).toISOString().replace('Z', '+00:00'))}&to=${halfAnHourAgo}&action=member.`))
       .toEqual([old]);
 
-    for (const q of ['?actor=ann', '?action=Member.%25', '?from=yesterday', '?to=2026-01-01', '?limit=0', '?limit=501', '?format=xml']) {
+    for (const q of [
+      '?actor=ann', '?action=Member.%25', '?from=yesterday', '?to=2026-01-01', '?limit=0', '?limit=501', '?format=xml',
+      // Well-formed instants Postgres cannot take: year 0000, and 9999-12-31 at -23:59, which is year 10000 in UTC.
+      '?from=0000-01-01T00:00:00Z', '?to=9999-12-31T23:59:59-23:59', '?to=0001-01-01T00:00:00Z',
+    ]) {
       expectError(await call('GET', logOf(c.companyId, q), { headers: c.admin.headers }), 400, 'request.invalid');
     }
   });
@@ -126,7 +130,10 @@ describe('paging', () => {
     expect(ids(await page())[0]).not.toBe(ids(p1)[0]);
     expect(ids(await page())).toContain(added);
 
-    for (const bad of ['not-a-cursor', Buffer.from('["x"]').toString('base64url'), Buffer.from('[1,2]').toString('base64url')]) {
+    for (const bad of [
+      'not-a-cursor', Buffer.from('["x"]').toString('base64url'), Buffer.from('[1,2]').toString('base64url'),
+      Buffer.from('["99999999999999999999"]').toString('base64url'), Buffer.from('[1.5]').toString('base64url'), Buffer.from('["-1"]').toString('base64url'),
+    ]) {
       expectError(await page(bad), 400, 'request.invalid_cursor');
     }
   });

@@ -2,13 +2,19 @@
 // fields, internal and external, its filters, keyset pages under concurrent inserts, the CSV, the lookups by email
 // and OpenID, a member's apps, and who may call them.
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import { createApp } from '../../api/app';
 import { FEW_NAMES } from '../../db/queries/companyMembers';
+import { createLogger } from '../../lib/logger';
 import { encodeCursor } from '../../libraries/cursor';
 import { createCompany, insertCompany, type TestCompany } from '../helpers/company';
 import { checkedHttp, expectError } from '../helpers/http';
 import { createPerson } from '../helpers/people';
 import { suiteStack } from '../helpers/suiteStack';
+import { eventually } from '../helpers/waiting';
 
 const stack = suiteStack({ worker: false });
 const { call } = checkedHttp(stack);
@@ -170,7 +176,11 @@ describe('GET /v1/companies/{id}/members', () => {
     });
 
     test('invalid filters: 400 request.invalid; last activity does not filter external members', async () => {
-      for (const q of ['status=gone', 'type=everyone', 'lastActivityBefore=yesterday', 'limit=0', 'limit=501', 'q=', `q=${'x'.repeat(101)}`, 'type=external&lastActivityAfter=2026-01-01T00:00:00Z']) {
+      for (const q of [
+        'status=gone', 'type=everyone', 'lastActivityBefore=yesterday', 'limit=0', 'limit=501', 'q=', `q=${'x'.repeat(101)}`, 'type=external&lastActivityAfter=2026-01-01T00:00:00Z',
+        // Well-formed instants Postgres cannot take: year 0000, and 9999-12-31 at -23:59, which is year 10000 in UTC.
+        'lastActivityBefore=0000-01-01T00:00:00Z', 'lastActivityAfter=9999-12-31T23:59:59-23:59', 'lastActivityBefore=1969-12-31T23:59:59Z',
+      ]) {
         expectError(await call('GET', members(c.companyId, `?${q}`), { headers: c.admin.headers }), 400, 'request.invalid');
       }
     });
@@ -203,9 +213,27 @@ describe('GET /v1/companies/{id}/members', () => {
     expect(ordered.map((r) => r.id)).toEqual(seen);
   });
 
+  test('a page that ends on a 252-character email gives a cursor the next request takes', async () => {
+    const c = await createCompany(stack);
+    const long = await person({ companyId: c.companyId });
+    const email = `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.test`;
+    await stack.sql`update accounts set email = ${email} where id = ${long.accountId}`;
+    const first = await call('GET', members(c.companyId, '?limit=1'), { headers: c.admin.headers });
+    expect(first.body.items.map((m: { email: string }) => m.email)).toEqual([email]);
+    expect(first.body.nextCursor.length).toBeGreaterThan(200);
+    const next = await call('GET', members(c.companyId, `?limit=1&cursor=${first.body.nextCursor}`), { headers: c.admin.headers });
+    expect(next.status).toBe(200);
+    expect(next.body.items).toHaveLength(1);
+  });
+
   test('an invalid cursor is 400 request.invalid_cursor', async () => {
     const c = await createCompany(stack);
-    for (const cursor of ['bm90LWpzb24', encodeCursor(['a@b.test']), encodeCursor(['a@b.test', 'not-a-uuid']), encodeCursor([1, 2])]) {
+    const id = c.member.accountId;
+    for (const cursor of [
+      'bm90LWpzb24', encodeCursor(['a@b.test']), encodeCursor(['a@b.test', 'not-a-uuid']), encodeCursor([1, 2]),
+      // Keys of the right shape that Postgres would refuse: NUL in the email, an id that is no uuid, an endless key.
+      encodeCursor(['a\u0000b@x.test', id]), encodeCursor(['a@b.test', `${id}x`]), encodeCursor(['x'.repeat(1025), id]),
+    ]) {
       expectError(await call('GET', members(c.companyId, `?cursor=${cursor}`), { headers: c.admin.headers }), 400, 'request.invalid_cursor');
     }
     expectError(await call('GET', members(c.companyId, '?cursor=not%20base64'), { headers: c.admin.headers }), 400, 'request.invalid');
@@ -380,5 +408,51 @@ describe('who may call', () => {
     for (const p of [...paths(), `/v1/companies/${c.companyId}/members/${c.member.accountId}/apps`]) {
       expectError(await call('GET', p), 401, 'auth.unauthenticated');
     }
+  });
+});
+
+describe('request logs', () => {
+  test('hold the path and the query\'s parameter names, never their values (emails, search text, OpenIDs); Idempotency-Key is redacted', async () => {
+    const c = await createCompany(stack);
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    // The app as it runs, with its logger at info and written here.
+    const app = createApp({ config: stack.config, sql: stack.sql, temporal: stack.client, logger: createLogger({ logLevel: 'info' }, 'api-log', sink) });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/companies/${c.companyId}`;
+    const openId = 'https://openid.example.test/lovelace-7731';
+    const secrets = [c.member.email, encodeURIComponent(c.member.email), openId, encodeURIComponent(openId), 'zebulon-searched', 'hr-key-4711'];
+    try {
+      for (const query of [`email=${encodeURIComponent(c.member.email)}`, `openId=${encodeURIComponent(openId)}`]) {
+        await (await fetch(`${base}/members/lookup?${query}`, { headers: c.admin.headers })).arrayBuffer();
+      }
+      await (await fetch(`${base}/members?q=zebulon-searched&lastActivityBefore=2026-01-01T00:00:00Z&q=again`, { headers: c.admin.headers })).arrayBuffer();
+      await (await fetch(`${base}/offboardings`, {
+        method: 'POST', headers: { ...c.admin.headers, 'content-type': 'application/json', 'idempotency-key': 'hr-key-4711' }, body: '{}',
+      })).arrayBuffer();
+      await eventually(() => expect(lines.length).toBeGreaterThanOrEqual(4));
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const text = lines.join('');
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    const logged = lines.map((l) => JSON.parse(l) as { req?: { method: string; url: string; queryParams?: string[]; headers: Record<string, string> } })
+      .flatMap((l) => (l.req ? [l.req] : []));
+    expect(logged.map((r) => [r.method, r.url, r.queryParams])).toEqual([
+      ['GET', `/v1/companies/${c.companyId}/members/lookup`, ['email']],
+      ['GET', `/v1/companies/${c.companyId}/members/lookup`, ['openId']],
+      ['GET', `/v1/companies/${c.companyId}/members`, ['q', 'lastActivityBefore']],
+      ['POST', `/v1/companies/${c.companyId}/offboardings`, undefined],
+    ]);
+    expect(logged[3]!.headers['idempotency-key']).toBe('[redacted]');
+    expect(logged[0]!.headers.authorization).toBe('[redacted]');
   });
 });

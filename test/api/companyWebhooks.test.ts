@@ -2,6 +2,7 @@
 // stored sealed; SSRF refusals; the company boundary; the signed test ping and the delivery listing.
 import { listAuditForSubject } from '../../db/queries/audit';
 import { verifyWebhookSignature } from '../../lib/webhookSignature';
+import { BUDGETS } from '../../libraries/budgets';
 import { createCompany, type TestCompany } from '../helpers/company';
 import { checkedHttp, expectError } from '../helpers/http';
 import { suiteStack } from '../helpers/suiteStack';
@@ -74,7 +75,9 @@ describe('SSRF: where a webhook may not point', () => {
   test.each([
     'http://hr.example.com/hook', 'https://10.0.0.5/hook', 'https://169.254.169.254/latest/meta-data', 'https://192.168.1.10/hook',
     'https://[::ffff:10.0.0.1]/hook', 'https://[fd00::1]/hook', 'https://intranet/hook', 'https://metadata.google.internal/x',
-    'https://user:pw@hr.example.com/hook', 'https://0.0.0.0/hook', 'no url at all',
+    'https://user:pw@hr.example.com/hook', 'https://0.0.0.0/hook', 'no url at all', 'https://[::ffff:8.8.8.8]/hook', 'https://[64:ff9b::8.8.8.8]/hook',
+    // 2048 characters as sent, longer once normalised (each é is %C3%A9): the stored href is what counts.
+    `https://hr.example.com/${'é'.repeat(2024)}`,
   ])('%s is 422 webhook.url_not_allowed, and nothing is stored', async (url) => {
     const c = await createCompany(stack);
     const r = await call('PUT', hook(c.companyId), { headers: c.admin.headers, body: { url } });
@@ -181,13 +184,39 @@ describe('the test ping and the delivery listing', () => {
     expect(one.body.items).toEqual([all.body.items[1]]);
 
     expectError(await call('GET', hook(c.companyId, '/deliveries?cursor=bm9wZQ'), { headers: c.admin.headers }), 400, 'request.invalid_cursor');
-    const forged = Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url');
-    expectError(await call('GET', hook(c.companyId, `/deliveries?cursor=${forged}`), { headers: c.admin.headers }), 400, 'request.invalid_cursor');
+    const uuid = all.body.items[0].id as string;
+    for (const keys of [
+      ['yesterday', 'x'], ['2024-13-45 99:99:99+00', uuid], ['2023-02-29 10:00:00+00', uuid], ['0000-01-01 00:00:00+00', uuid],
+      ['2024-01-01 00:00:00+00', 'not-a-uuid'], ['2024-01-01 00:00:00+00', 7], ['2024-01-01 00:00:00+00\u0000', uuid],
+    ]) {
+      const forged = Buffer.from(JSON.stringify(keys)).toString('base64url');
+      expectError(await call('GET', hook(c.companyId, `/deliveries?cursor=${forged}`), { headers: c.admin.headers }), 400, 'request.invalid_cursor');
+    }
+    // A well-formed key of the right types is a page, even if no listing gave it out.
+    const made = Buffer.from(JSON.stringify(['2024-02-29 23:59:59.123456+05:30', uuid])).toString('base64url');
+    expect((await call('GET', hook(c.companyId, `/deliveries?cursor=${made}`), { headers: c.admin.headers })).body).toEqual({ items: [], nextCursor: null });
+  });
+
+  test(`at most ${BUDGETS.webhookTestsPerCompany.limit} test pings per company an hour, then 429 with Retry-After; other companies are not held to it`, async () => {
+    const busy = await createCompany(stack);
+    await call('PUT', hook(busy.companyId), { headers: busy.admin.headers, body: { url: receiver.url } });
+    const before = receiver.received.length;
+    for (let i = 0; i < BUDGETS.webhookTestsPerCompany.limit; i++) {
+      expect((await call('POST', hook(busy.companyId, '/test'), { headers: busy.admin.headers })).status).toBe(200);
+    }
+    const refused = await call('POST', hook(busy.companyId, '/test'), { headers: busy.admin.headers });
+    expectError(refused, 429, 'webhook.too_many_tests');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(3600);
+    // The refused ping reached nobody.
+    expect(receiver.received.length).toBe(before + BUDGETS.webhookTestsPerCompany.limit);
+    expect((await listAuditForSubject(stack.sql, 'webhook', busy.companyId)).at(-1)).toMatchObject({ action: 'webhook.tested', outcome: 'failed' });
+    expect((await call('POST', hook(c.companyId, '/test'), { headers: c.admin.headers })).status).toBe(200);
   });
 
   test('the history stays listable after the webhook is removed; another company sees none of it', async () => {
     await call('DELETE', hook(c.companyId), { headers: c.admin.headers });
-    expect((await call('GET', hook(c.companyId, '/deliveries'), { headers: c.admin.headers })).body.items).toHaveLength(3);
+    expect((await call('GET', hook(c.companyId, '/deliveries'), { headers: c.admin.headers })).body.items).toHaveLength(4);
     const other = await createCompany(stack);
     expect((await call('GET', hook(other.companyId, '/deliveries'), { headers: other.admin.headers })).body).toEqual({ items: [], nextCursor: null });
   });

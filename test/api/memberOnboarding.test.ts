@@ -4,6 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { listAuditForSubject } from '../../db/queries/audit';
+import * as invitationQueries from '../../db/queries/memberInvitations';
+import * as passwords from '../../lib/passwords';
+import { BUDGETS } from '../../libraries/budgets';
 import { createCompany, type TestCompany } from '../helpers/company';
 import { checkedHttp, expectError, expectErrorShape } from '../helpers/http';
 import { MEMBER_PASSWORD, newEmail, onboardingApi, pngImage } from '../helpers/memberOnboarding';
@@ -25,6 +28,8 @@ beforeAll(async () => {
 });
 
 const create = (body: Record<string, unknown>, headers = acme.admin.headers, companyId = acme.companyId) => api.create(companyId, headers, body);
+const pointsOf = async (key: string) =>
+  (await stack.sql<{ points: number }[]>`select points from rate_limits where key = ${key}`)[0]?.points ?? 0;
 const accountRow = async (id: string) =>
   (await stack.sql<{ status: string; passwordHash: string | null }[]>`select status, password_hash from accounts where id = ${id}`)[0];
 
@@ -82,6 +87,30 @@ describe('creating a member', () => {
     expect(r.body.error).not.toMatch(/Other Corp/);
     const [n] = await stack.sql<{ n: number }[]>`select count(*)::int as n from accounts where lower(email) = lower(${taken})`;
     expect(n!.n).toBe(1);
+  });
+
+  test(`an account outside the company: ${BUDGETS.memberConflictsPerCompany.limit} such answers a day, each audited; then 429 for every address outside it`, async () => {
+    const probe = await createCompany(stack, 'Probe');
+    const limit = BUDGETS.memberConflictsPerCompany.limit;
+    const createIn = (email: string) => create({ email, name: 'Probe' }, probe.admin.headers, probe.companyId);
+    // The company's own accounts are its own business: answered, never counted.
+    expectError(await createIn(probe.member.email), 409, 'member.exists');
+    for (let i = 0; i < limit; i++) expectError(await createIn(i % 2 ? other.member.email : acme.member.email), 409, 'member.exists');
+    // Past the budget, an address with an account elsewhere and one with none get the same answer.
+    for (const email of [other.member.email, newEmail('unknown')]) {
+      const r = await createIn(email);
+      expectError(r, 429, 'member.too_many_conflicts');
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expectError(await createIn(probe.member.email.toUpperCase()), 409, 'member.exists');
+    const hits = (await listAuditForSubject(stack.sql, 'account', other.member.accountId))
+      .filter((e) => e.action === 'member.create_conflict' && e.actorAccountId === probe.admin.accountId);
+    expect(hits).toHaveLength(limit / 2);
+    expect(hits[0]).toMatchObject({ outcome: 'failed', details: { code: 'member.exists' } });
+    expect(await listAuditForSubject(stack.sql, 'account', probe.member.accountId)).not.toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: 'member.create_conflict' })]));
+    // Other companies are not held to it.
+    expect((await create({ email: newEmail(), name: 'Unaffected' })).status).toBe(201);
   });
 
   test.each([
@@ -146,6 +175,50 @@ describe('accepting an invitation', () => {
     expect(await stack.sql`select 1 from password_reset_passwords where run_id = ${`member-invitation/${id}`}`).toHaveLength(0);
   });
 
+  test('revoked while its password is hashed: 409 invitation.closed (not a 500), no hash left', async () => {
+    const email = newEmail();
+    const { body } = await create({ email, name: 'Too Late' });
+    const id = body.invitation.id;
+    const code = await api.code(email);
+    const hash = passwords.hashPassword;
+    // The run closes (and removes the unused account) between the checks and the hash's row: its foreign key fails.
+    const slow = jest.spyOn(passwords, 'hashPassword').mockImplementationOnce(async (password) => {
+      expect((await api.invitation(acme.companyId, acme.admin.headers, id, 'DELETE')).status).toBe(200);
+      return hash(password);
+    });
+    try {
+      expectError(await api.accept(id, code), 409, 'invitation.closed');
+      expect(slow).toHaveBeenCalledTimes(1);
+    } finally {
+      slow.mockRestore();
+    }
+    expect(await accountRow(body.member.accountId)).toBeUndefined();
+    // The hash was made: its point stays spent, since the budget bounds argon2's work.
+    expect(await pointsOf(`passwordCodesPerFlow:invitation:${id}`)).toBe(1);
+    expect(await stack.sql`select 1 from password_reset_passwords where run_id = ${`member-invitation/${id}`}`).toHaveLength(0);
+  });
+
+  test('before its first code is issued: 409 invitation.not_ready with Retry-After, nothing hashed or spent; then it works', async () => {
+    // The run's first activity waits for the invitation's row: while it sees none, no code is issued.
+    const held = jest.spyOn(invitationQueries, 'invitationExists').mockResolvedValue(false);
+    const hashes = jest.spyOn(passwords, 'hashPassword');
+    const email = newEmail();
+    try {
+      const { body } = await create({ email, name: 'Early Bird' });
+      const id = body.invitation.id;
+      const early = await api.accept(id, '123456');
+      expectError(early, 409, 'invitation.not_ready');
+      expect(Number(early.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(hashes).not.toHaveBeenCalled();
+      expect(await pointsOf(`passwordCodesPerFlow:invitation:${id}`)).toBe(0);
+      held.mockRestore();
+      expect((await api.accept(id, await api.code(email))).status).toBe(200);
+    } finally {
+      held.mockRestore();
+      hashes.mockRestore();
+    }
+  });
+
   test('an unknown invitation is 404', async () => {
     expectError(await api.accept(randomUUID(), '123456'), 404, 'invitation.not_found');
   });
@@ -204,6 +277,12 @@ describe('resending and revoking', () => {
     const revoked = await call('GET', `/v1/companies/${acme.companyId}/invitations?status=revoked`, { headers: acme.admin.headers });
     expect(revoked.body.items.every((i: { status: string }) => i.status === 'revoked')).toBe(true);
     expectError(await call('GET', `/v1/companies/${acme.companyId}/invitations?cursor=bogus`, { headers: acme.admin.headers }), 400, 'request.invalid_cursor');
+    // Hand-made keys the query's ::timestamptz and ::uuid would refuse (a 500 once): each is a 400.
+    const id = pending.body.invitation.id as string;
+    for (const keys of [['not a time', id], ['2026-02-30 10:00:00+00', id], ['2026-01-01 10:00:00+00', 'not-a-uuid'], ['2026-01-01 25:00:00+00', id], [1, id]]) {
+      const forged = Buffer.from(JSON.stringify(keys)).toString('base64url');
+      expectError(await call('GET', `/v1/companies/${acme.companyId}/invitations?cursor=${forged}`, { headers: acme.admin.headers }), 400, 'request.invalid_cursor');
+    }
   });
 });
 

@@ -247,6 +247,31 @@ describe('GET .../offboardings', () => {
     const scheduled = await call('GET', `${runs(company)}?status=scheduled`, { headers: company.admin.headers });
     expect(scheduled.body.items.map((r: { id: string }) => r.id)).toEqual([ids[2], ids[1]]);
     expectError(await call('GET', `${runs(company)}?cursor=nonsense`, { headers: company.admin.headers }), 400, 'request.invalid_cursor');
+    // Hand-made keys the query's ::bigint would refuse: not digits, a fraction, past bigint, negative.
+    for (const key of ['abc', 1.5, '99999999999999999999', '-1', '1e3']) {
+      const forged = Buffer.from(JSON.stringify([key])).toString('base64url');
+      expectError(await call('GET', `${runs(company)}?cursor=${forged}`, { headers: company.admin.headers }), 400, 'request.invalid_cursor');
+    }
     for (const id of ids.slice(1)) await call('DELETE', `${runs(company)}/${id}`, { headers: company.admin.headers });
+  });
+});
+
+describe('dates Postgres cannot take', () => {
+  // Well-formed ISO instants outside 1970..9999 in UTC: year 0000, and 9999-12-31 at -23:59, which is year 10000.
+  const EXTREMES = ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59-23:59', '1969-12-31T23:59:59Z'];
+
+  test('effectiveAt of an offboarding or of a batch: 400 request.invalid, nothing started', async () => {
+    const company = await createCompany(stack);
+    const l = await leaver(stack, company);
+    for (const effectiveAt of EXTREMES) {
+      const r = await start(company, { email: l.person.emails[0], successor: company.member.email, effectiveAt });
+      expectError(r, 400, 'request.invalid');
+      expect(r.body.details.map((d: { path: string }) => d.path)).toContain('body.effectiveAt');
+      const batch = await call('POST', `/v1/companies/${company.companyId}/offboarding-batches?effectiveAt=${encodeURIComponent(effectiveAt)}`, {
+        headers: company.admin.headers, body: { people: [{ email: l.person.emails[0], successor: company.member.email }] },
+      });
+      expectError(batch, 400, 'request.invalid');
+    }
+    expect(await stack.sql`select id from offboardings where company_id = ${company.companyId}`).toHaveLength(0);
   });
 });

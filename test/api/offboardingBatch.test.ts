@@ -119,7 +119,8 @@ test('20 people: bounded concurrency, continue-as-new, one failure each way that
 test('as CSV: a header row and columns email, uuid, successor, trainingApps, reason; a bad row is a 400 naming its line', async () => {
   const company = await createCompany(stack);
   const [a, b] = [await employee(company), await employee(company)];
-  const csv = 'email,uuid,successor,trainingApps,reason\r\n' +
+  // Headers in any case: the canonical names are matched without case, spaces, `_` or `-`.
+  const csv = 'Email,UUID,Successor,training_apps,Reason\r\n' +
     `${a.email},,${company.member.email},no-other-members,"Left, 2026"\r\n` +
     `,${b.accountId},${company.member.accountId},,\r\n`;
   const headers = { ...company.admin.headers, 'content-type': 'text/csv' };
@@ -138,6 +139,17 @@ test('as CSV: a header row and columns email, uuid, successor, trainingApps, rea
   const bad = await call('POST', batches(company), { headers, raw: `email,successor\r\nnot-an-email,${company.member.email}\r\n` });
   expectError(bad, 400, 'request.invalid');
   expect(bad.body.details).toEqual([expect.objectContaining({ path: 'body.people.0.email', message: expect.stringContaining('line 2') })]);
+  // An ambiguous header is refused whole, naming the columns: one named twice (the second would be read silently), an
+  // unknown one (a typo would be an empty column), no successor column.
+  for (const [header, message] of [
+    ['email,successor,EMAIL', /named more than once: EMAIL \(columns 1 and 3\)/],
+    ['email,successor,trainingApp', /Unknown column trainingApp/],
+    ['email,uuid,reason', /no successor column/],
+  ] as const) {
+    const refused = await call('POST', batches(company), { headers, raw: `${header}\r\n${a.email},${company.member.email},x\r\n` });
+    expectError(refused, 400, 'request.invalid_csv');
+    expect(refused.body.error).toMatch(message);
+  }
   expectError(await call('POST', batches(company), { headers: { ...company.admin.headers, 'content-type': 'text/plain' }, raw: 'x' }), 415, 'request.unsupported_media_type');
   expectError(await call('POST', batches(company), { headers: company.admin.headers, body: { people: [] } }), 400, 'request.invalid');
   expectError(await call('POST', batches(company), { headers: company.member.headers, body: { people: [{ email: a.email, successor: b.email }] } }), 403, 'company.admin_required');

@@ -95,7 +95,7 @@ const ROUTES: Record<string, number[]> = {
   'put /v1/companies/{id}/webhook': [200, 201, 400, 401, 403, 404, 413, 415, 422, 503],
   'get /v1/companies/{id}/webhook': [200, 400, 401, 403, 404, 503],
   'delete /v1/companies/{id}/webhook': [204, 400, 401, 403, 404, 503],
-  'post /v1/companies/{id}/webhook/test': [200, 400, 401, 403, 404, 503],
+  'post /v1/companies/{id}/webhook/test': [200, 400, 401, 403, 404, 429, 503],
   'get /v1/companies/{id}/webhook/deliveries': [200, 400, 401, 403, 404, 503],
   'post /v1/companies/{id}/offboardings': [200, 202, 400, 401, 403, 404, 409, 413, 415, 422, 503],
   'get /v1/companies/{id}/offboardings': [200, 400, 401, 403, 404, 503],

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../../api/app';
+import { createCredentialCache, type CredentialCacheOptions } from '../../libraries/credentialCache';
 import { createLogger } from '../../lib/logger';
 import { checkedHttp } from './http';
 import type { HttpResult, TestStack } from './stack';
@@ -38,21 +39,34 @@ export function developerSettingsApi(stack: TestStack) {
   return { call, signedIn, createPat, createApiKey, withPat, withKey };
 }
 
-/** A second API process on the same database and Temporal, as behind a load balancer. */
-export async function secondApi(stack: TestStack) {
-  const app = createApp({ config: stack.config, sql: stack.sql, temporal: stack.client, logger: createLogger(stack.config, 'api-2') });
+/**
+ * A second API process on the same database and Temporal, as behind a load balancer: with a token cache and a
+ * listener of its own (unless AUTH_CACHE=false), as another process has.
+ */
+export async function secondApi(stack: TestStack, cacheOptions?: CredentialCacheOptions & { listenerUrl?: string }) {
+  const logger = createLogger(stack.config, 'api-2');
+  const credentialCache = stack.config.authCache
+    ? createCredentialCache({ sql: stack.sql, databaseUrl: cacheOptions?.listenerUrl ?? stack.db.url, logger, options: cacheOptions })
+    : undefined;
+  await credentialCache?.start();
+  const app = createApp({ config: stack.config, sql: stack.sql, temporal: stack.client, logger, credentialCache });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
+    base,
+    credentialCache,
     async get(path: string, headers: Record<string, string>): Promise<HttpResult> {
       const res = await fetch(base + path, { headers });
       return { status: res.status, headers: res.headers, body: await res.json() };
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      await credentialCache?.close();
+    },
   };
 }

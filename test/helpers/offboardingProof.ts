@@ -37,10 +37,11 @@ export async function expectOffboardedOnce(sql: Sql, batchId: string, l: Leavers
       from accounts where id = any(${l.accountIds}::uuid[])`;
   expect(accounts).toEqual({ active: 0, deactivated: l.accountIds.length });
 
-  // One audit row per effect: a repeated step would have written a second.
+  // One audit row per effect of the batch's runs: a repeated step would have written a second.
   const audit = await sql<{ action: string; subjectId: string; n: number }[]>`
     select action, subject_id, count(*)::int as n from audit_log
-     where company_id = ${l.companyId} and action in ('member.deactivated', 'app.technical_contact_changed', 'offboarding.access_revoked', 'offboarding.completed')
+     where company_id = ${l.companyId} and details->>'offboardingId' = any(${runs.map((r) => r.id)}::text[])
+       and action in ('member.deactivated', 'app.technical_contact_changed', 'offboarding.access_revoked', 'offboarding.completed')
      group by action, subject_id`;
   const byAction = (a: string) => audit.filter((r) => r.action === a);
   const apps = await sql<{ id: string; contact: string; owner: string }[]>`
@@ -105,15 +106,17 @@ export async function expectOneEmailPerRun(sql: Sql, mail: MailSink, l: Leavers,
 }
 
 /**
- * One `offboarding.completed` event per run, and every POST of it carries the same event id; a POST repeats only
+ * One `offboarding.completed` event per run of the batch, and every POST of it carries the same event id; a POST repeats only
  * as a retry of the activity (its attempt number, recorded in webhook_deliveries, is at least the POSTs received).
  * Answers how many repeated POSTs there were.
  */
 export async function expectOneWebhookPerRun(sql: Sql, receiver: WebhookReceiver, l: Leavers, runIdOf: Map<string, string>): Promise<number> {
   const eventsOf = new Map<string, Set<string>>();
   const posts = new Map<string, number>();
+  const mine = new Set(runIdOf.values());
   for (const r of receiver.received) {
     const body = JSON.parse(r.body) as { id: string; type: string; data: { offboardingId: string } };
+    if (!mine.has(body.data.offboardingId)) continue;
     expect({ type: body.type, header: r.headers['custodian-event-id'] }).toEqual({ type: 'offboarding.completed', header: body.id });
     eventsOf.set(body.data.offboardingId, (eventsOf.get(body.data.offboardingId) ?? new Set()).add(body.id));
     posts.set(body.id, (posts.get(body.id) ?? 0) + 1);

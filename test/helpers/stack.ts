@@ -5,6 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { loadConfig, type Config } from '../../lib/config';
+import { createCredentialCache } from '../../libraries/credentialCache';
 import { createLogger } from '../../lib/logger';
 import { createMailer } from '../../lib/mailer';
 import { createWorker } from '../../worker/createWorker';
@@ -77,7 +78,11 @@ export async function startTestStack(
   };
   if (withWorker) await startWorker();
 
-  const app = createApp({ config, sql: db.sql, temporal: testEnv.client, logger: createLogger(config, 'api') });
+  // The API process's token cache, as api/server.ts makes it (AUTH_CACHE=false: none).
+  const logger = createLogger(config, 'api');
+  const credentialCache = config.authCache ? createCredentialCache({ sql: db.sql, databaseUrl: db.url, logger }) : undefined;
+  await credentialCache?.start();
+  const app = createApp({ config, sql: db.sql, temporal: testEnv.client, logger, credentialCache });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -119,6 +124,7 @@ export async function startTestStack(
     mail,
     client: testEnv.client,
     testEnv,
+    credentialCache,
     taskQueue,
     baseUrl,
     http,
@@ -132,6 +138,7 @@ export async function startTestStack(
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await credentialCache?.close();
       if (worker) {
         worker.shutdown();
         await running;

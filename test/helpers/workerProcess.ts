@@ -47,12 +47,13 @@ export function startWorkerProcess(env: Record<string, string>, timeoutMs = 60_0
       reject(new Error(`${why}\n${w.lines.slice(-30).join('\n')}`));
     };
     const timer = setTimeout(() => fail('the worker process did not start in time'), timeoutMs);
-    child.once('exit', (code, signal) => fail(`the worker process exited with ${signal ?? code} before it started`));
+    const early = (code: number | null, signal: NodeJS.Signals | null) => fail(`the worker process exited with ${signal ?? code} before it started`);
+    child.once('exit', early);
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
       w.lines.push(line);
       if (line !== STARTED) return;
       clearTimeout(timer);
-      child.removeAllListeners('exit');
+      child.off('exit', early);
       resolve(w);
     });
   });

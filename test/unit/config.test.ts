@@ -51,6 +51,8 @@ describe('loadConfig defaults', () => {
       signInThrottle: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, blockSeconds: 900 },
       webhooks: { timeoutMs: 10_000, allowLoopback: true },
       offboardingBatch: { concurrency: 20, childrenPerRun: 500 },
+      streams: { stallTimeoutMs: 30_000, maxConcurrent: 2 },
+      authCache: true,
     });
   });
 
@@ -60,13 +62,17 @@ describe('loadConfig defaults', () => {
         'TEMPORAL_TASK_QUEUE', 'SMTP_URL', 'MAIL_FROM', 'HMAC_SECRET', 'SESSION_TTL_SECONDS', 'MERGE_TTL_SECONDS', 'ACCOUNT_CREATION_TTL_SECONDS', 'PASSWORD_RESET_TTL_SECONDS',
         'INVITATION_TTL_SECONDS', 'INVITATION_RESEND_INTERVAL_SECONDS',
         'SIGNIN_MAX_FAILURES_PER_ACCOUNT', 'SIGNIN_MAX_FAILURES_PER_ADDRESS', 'SIGNIN_BLOCK_SECONDS', 'WEBHOOK_TIMEOUT_SECONDS',
-        'OFFBOARDING_BATCH_CONCURRENCY', 'OFFBOARDING_BATCH_CHILDREN_PER_RUN'].map((k) => [k, '']),
+        'OFFBOARDING_BATCH_CONCURRENCY', 'OFFBOARDING_BATCH_CHILDREN_PER_RUN', 'EXPORT_STALL_TIMEOUT_SECONDS', 'EXPORT_MAX_CONCURRENT', 'AUTH_CACHE'].map((k) => [k, '']),
     );
     expect(loadConfig(blank)).toEqual(loadConfig({}));
   });
 
   test('whitespace-only values count as unset too (PORT="  " must not become port 0)', () => {
     expect(loadConfig({ PORT: '  ', DATABASE_URL: ' ' })).toEqual(loadConfig({}));
+  });
+
+  test('the export cap defaults to a quarter of DATABASE_POOL_MAX, at least one', () => {
+    expect([1, 3, 4, 10, 40].map((n) => loadConfig({ DATABASE_POOL_MAX: String(n) }).streams.maxConcurrent)).toEqual([1, 1, 1, 2, 10]);
   });
 
   test('unrelated variables are ignored', () => {
@@ -111,6 +117,9 @@ describe('loadConfig parses every variable', () => {
         WEBHOOK_TIMEOUT_SECONDS: '5',
         OFFBOARDING_BATCH_CONCURRENCY: '50',
         OFFBOARDING_BATCH_CHILDREN_PER_RUN: '100',
+        EXPORT_STALL_TIMEOUT_SECONDS: '45',
+        EXPORT_MAX_CONCURRENT: '4',
+        AUTH_CACHE: 'false',
       }),
     ).toEqual({
       env: 'production',
@@ -138,7 +147,13 @@ describe('loadConfig parses every variable', () => {
       // Production: a webhook may not point at loopback.
       webhooks: { timeoutMs: 5000, allowLoopback: false },
       offboardingBatch: { concurrency: 50, childrenPerRun: 100 },
+      streams: { stallTimeoutMs: 45_000, maxConcurrent: 4 },
+      authCache: false,
     });
+  });
+
+  test.each([['true', true], ['1', true], ['false', false], ['0', false]])('AUTH_CACHE=%s turns the token cache %j', (value, expected) => {
+    expect(loadConfig({ AUTH_CACHE: value }).authCache).toBe(expected);
   });
 
   test.each([
@@ -207,6 +222,12 @@ describe('loadConfig rejects bad values, naming the variable and never echoing t
     ['OFFBOARDING_BATCH_CONCURRENCY', '0'],
     ['OFFBOARDING_BATCH_CONCURRENCY', '501'],
     ['OFFBOARDING_BATCH_CHILDREN_PER_RUN', '0'],
+    ['EXPORT_STALL_TIMEOUT_SECONDS', '0'],
+    ['EXPORT_STALL_TIMEOUT_SECONDS', '3601'],
+    ['EXPORT_MAX_CONCURRENT', '0'],
+    ['EXPORT_MAX_CONCURRENT', 'half'],
+    ['EXPORT_MAX_CONCURRENT', '11'],
+    ['AUTH_CACHE', 'no'],
     ['NODE_ENV', SECRET],
     ['LOG_LEVEL', SECRET],
     ['TRUST_PROXY', SECRET],
