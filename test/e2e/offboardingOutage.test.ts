@@ -157,8 +157,8 @@ test('Postgres down for 30 s during a batch: the API answers 503 database.unavai
   const ms = early.map((a) => a.at - a.sent).sort((a, b) => a - b);
   note(`${early.length} requests answered 503 database.unavailable while down (${kinds.map((w) => `${w} ${count(w)}`).join(', ')}); ` +
     `time to the 503: p50 ${ms[Math.floor(ms.length / 2)]} ms, max ${ms.at(-1)} ms`);
-  for (const what of kinds) expect({ what, answered: count(what) }).toEqual({ what, answered: expect.any(Number) });
-  expect(Math.min(...kinds.map(count))).toBeGreaterThanOrEqual(20);
+  // About one a second each (the requests that create something for the first 25 s only).
+  for (const what of kinds) expect({ what, answered: count(what) >= 10 }).toEqual({ what, answered: true });
 
   // The runs were waiting, not failed: they all finish now, each once.
   const totals = (await s.client.workflow.getHandle(workflowIds.offboardingBatch(batchId)).result()) as BatchTotals;

@@ -20,6 +20,7 @@ import { TOKEN_EXPIRY_SCENARIOS } from './replay/tokenExpiryScenarios';
 import { VERIFY_RECOVERY_EMAIL_SCENARIOS } from './replay/verifyRecoveryEmailScenarios';
 import { MEMBER_INVITATION_SCENARIOS } from './replay/memberInvitationScenarios';
 import { OFFBOARDING_SCENARIOS } from './replay/offboardingScenarios';
+import { THROUGHPUT_PROBE_SCENARIOS } from './replay/throughputProbeScenarios';
 import { LONG, wrong } from './mergeHarness';
 import { createPerson } from './people';
 import { historyShape, type HistoryJson, type HistoryShape } from './replayFixtures';
@@ -39,8 +40,9 @@ export const CURRENT_VERSIONS: Record<string, number> = {
   resetPassword: 1,
   verifyRecoveryEmail: 1,
   memberInvitation: 1,
-  offboardPerson: 1,
+  offboardPerson: 2,
   offboardingBatch: 1,
+  throughputProbe: 1,
 };
 
 export interface Recording {
@@ -271,6 +273,7 @@ export const SCENARIOS: Scenario[] = [
   ...VERIFY_RECOVERY_EMAIL_SCENARIOS,
   ...MEMBER_INVITATION_SCENARIOS,
   ...OFFBOARDING_SCENARIOS,
+  ...THROUGHPUT_PROBE_SCENARIOS,
 ];
 
 /** The scenario a committed history of `workflowType` and `branch` is checked against, if there is one. */
