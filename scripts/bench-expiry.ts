@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { SMTPServer } from 'smtp-server';
 import { z } from 'zod';
 import { createSql } from '../db/client';
 import { countExpiryBench, deleteExpiryBench, seedExpiryBench } from '../db/queries/passwordExpiryBench';
 import { loadConfigOrExit } from '../lib/config';
 import { createMailer } from '../lib/mailer';
 import { createWorker } from '../worker/createWorker';
+import { startSmtpSink } from './bench/services';
 import type { passwordExpirySweep } from '../workflows/passwordExpirySweep';
 import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '../workflows/shared/passwordExpiry';
 import { DEFAULT_SWEEP, REMINDER_DAYS, type SweepTotals } from '../workflows/shared/passwordExpirySweep';
@@ -44,24 +43,6 @@ const say = (msg: string) => {
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 
-/** An SMTP server that accepts every message and keeps none. */
-async function startSink(): Promise<{ url: string; close(): Promise<void>; received: () => number }> {
-  let received = 0;
-  const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-    onData(stream, _session, callback) {
-      stream.on('data', () => undefined);
-      stream.on('end', () => {
-        received++;
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, received: () => received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -75,7 +56,7 @@ async function main(): Promise<void> {
   const tag = randomUUID().slice(0, 8);
   const taskQueue = `bench-expiry-${tag}`;
   const sql = createSql({ databaseUrl: config.databaseUrl, max: config.databasePoolMax, applicationName: 'custodian-bench-expiry' });
-  const sink = useSink ? await startSink() : undefined;
+  const sink = useSink ? await startSmtpSink() : undefined;
   const mailer = createMailer({ smtpUrl: sink?.url ?? config.smtpUrl, mailFrom: config.mailFrom });
   const now = new Date(Math.floor(Date.now() / 1000) * 1000);
   let cleaned = false;
