@@ -173,10 +173,23 @@ async function send(method: string, req: Request, headers: Record<string, string
   return { status: res.status, headers: res.headers, body: parsed as { code?: string } | undefined };
 }
 
+/** Building the world starts workflows and waits for their emails; a loaded CI machine needs far longer than this one. */
+const WORLD_TIMEOUT_MS = 180_000;
 beforeAll(async () => {
-  receiver = await startWebhookReceiver();
-  w = await accessMatrixWorld(stack, { webhookUrl: receiver.url, scopes: [...new Set(ROWS.map((r) => r.scope))] });
-}, 60_000);
+  const started = Date.now();
+  let current = 'webhook receiver';
+  const phase = (name: string) => {
+    current = name;
+  };
+  // Jest's timeout names the hook only: say which part of the world was still being built.
+  const watchdog = setTimeout(() => process.stderr.write(`access matrix world still at "${current}" after ${Date.now() - started} ms\n`), WORLD_TIMEOUT_MS - 5_000);
+  try {
+    receiver = await startWebhookReceiver();
+    w = await accessMatrixWorld(stack, { webhookUrl: receiver.url, scopes: [...new Set(ROWS.map((r) => r.scope))], phase });
+  } finally {
+    clearTimeout(watchdog);
+  }
+}, WORLD_TIMEOUT_MS);
 
 const documented = async () => {
   const doc = (await stack.http('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { security: Record<string, string[]>[] }>> };

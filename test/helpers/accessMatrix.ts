@@ -36,7 +36,15 @@ const taker = <T>(pool: T[], what: string) => () => {
   return next;
 };
 
-export async function accessMatrixWorld(stack: TestStack, { webhookUrl, scopes }: { webhookUrl: string; scopes: readonly Scope[] }) {
+/**
+ * `phase` hears which part of the building starts, so a suite whose setup runs out of time can say where it was
+ * (CI once timed out here on a loaded 2-core machine without saying which part was slow).
+ */
+export async function accessMatrixWorld(
+  stack: TestStack,
+  { webhookUrl, scopes, phase = () => {} }: { webhookUrl: string; scopes: readonly Scope[]; phase?: (name: string) => void },
+) {
+  phase('companies');
   const acme = await createCompany(stack, `Acme ${randomUUID().slice(0, 6)}`);
   const other = await createCompany(stack, `Other ${randomUUID().slice(0, 6)}`);
   const base = `/v1/companies/${acme.companyId}`;
@@ -50,12 +58,14 @@ export async function accessMatrixWorld(stack: TestStack, { webhookUrl, scopes }
   };
 
   // Service accounts: one with each route scope, one with every scope but it, one with the read scopes only.
+  phase('service accounts');
   const tokens = new Map<Scope, { with: Caller; without: Caller }>();
   for (const scope of scopes) {
     tokens.set(scope, { with: await acme.serviceAccount([scope]), without: await acme.serviceAccount(ALL_SCOPES.filter((s) => s !== scope)) });
   }
   const reader = await acme.serviceAccount(READ_SCOPES);
 
+  phase('members and an app');
   const [active, deactivated] = [
     await bulkMembers(stack.sql, acme.companyId, acme.admin.accountId, 24, 'active'),
     await bulkMembers(stack.sql, acme.companyId, acme.admin.accountId, 4, 'deactivated'),
@@ -73,12 +83,15 @@ export async function accessMatrixWorld(stack: TestStack, { webhookUrl, scopes }
     const body = await asAdmin('POST', `${base}/members`, { email, name: 'Matrix invitee' }, 201);
     return { id: body.invitation.id as string, accountId: body.member.accountId as string, email };
   };
+  phase('invitations');
   const invitations = await Promise.all(Array.from({ length: 7 }, invite));
+  phase('invitation emails');
   await Promise.all(invitations.map((i) => stack.mail.waitFor((m) => m.to.includes(i.email))));
   const firstCodesSentAt = Date.now();
   const [invitation, ...rest] = invitations as [typeof invitations[0], ...typeof invitations];
 
   // Offboarding runs waiting for their effectiveAt: one to read, fresh ones to cancel; and a batch.
+  phase('offboarding runs and a batch');
   const run = async () => (await asAdmin('POST', `${base}/offboardings`, { email: freshMember().email, successor: acme.member.email, effectiveAt: FUTURE }, 202)).id as string;
   const runs = [await run(), await run(), await run(), await run()];
   const batch = await asAdmin('POST', `${base}/offboarding-batches?effectiveAt=${encodeURIComponent(FUTURE)}`, {
@@ -86,6 +99,7 @@ export async function accessMatrixWorld(stack: TestStack, { webhookUrl, scopes }
   }, 202);
 
   // A service account whose tokens are issued and deleted.
+  phase('the rotated service account and the webhook');
   const rotated = await acme.serviceAccount(['company-users:read']);
   const rotatedToken = async () => (await insertToken(stack.sql, {
     accountId: rotated.accountId, name: 'Rotated', tokenHash: sha256(newSecret('pat')), scopes: ['company-users:read'], expiresAt: null,
@@ -93,6 +107,7 @@ export async function accessMatrixWorld(stack: TestStack, { webhookUrl, scopes }
 
   await asAdmin('PUT', `${base}/webhook`, { url: webhookUrl }, 201);
 
+  phase('done');
   return {
     acme, other, base,
     adminKey: apiKeyHeaders(key.username, key.key),
