@@ -5,7 +5,7 @@ import { createSql } from '../db/client';
 import { insertAccount, insertProfile } from '../db/queries/people';
 import { hashPassword } from '../lib/passwords';
 import { probeLocalActivityUpdate, probeUpdate, stopProbeSignal, type latencyProbe } from '../workflows/latencyProbe';
-import { cpuMeter, machine, stackProcesses, summary } from './bench/measure';
+import { cpuMeter, machine, stackProcesses, summary, workerHistogram } from './bench/measure';
 
 /**
  * `npm run bench:merge [-- --json]`: profile merges over HTTP against a running stack (`npm start`), side
@@ -32,6 +32,8 @@ const env = z
   .parse(process.env);
 const asJson = process.argv.includes('--json');
 const PASSWORD = 'Bench-merge-2026!';
+/** How long a measurement waits, once the work before it has finished, for the machine to be quiet. */
+const SETTLE_MS = 250;
 const portOf = (url: string) => Number(new URL(url.includes('://') ? url : `x://${url}`).port);
 
 async function call(method: string, path: string, token?: string, body?: unknown) {
@@ -46,20 +48,19 @@ async function call(method: string, path: string, token?: string, body?: unknown
 }
 
 /** One poller for all merges: N clients each polling MailDev would load the machine more than the system under test. */
-function createCodeWatcher() {
-  const waiting = new Map<string, (code: string) => void>();
+function createMailWatcher() {
+  const waiting = new Map<string, { subject: RegExp; resolve: (subject: string) => void }>();
   let stopped = false;
   const running = (async () => {
     while (!stopped) {
       if (waiting.size > 0) {
         const mails = (await (await fetch(`${env.MAILDEV_URL}/email`)).json()) as { subject: string; to: { address: string }[] }[];
         for (const m of mails) {
-          const code = /code: (\d{6})/.exec(m.subject)?.[1];
           for (const { address } of m.to) {
-            const resolve = waiting.get(address);
-            if (code && resolve) {
+            const w = waiting.get(address);
+            if (w?.subject.test(m.subject)) {
               waiting.delete(address);
-              resolve(code);
+              w.resolve(m.subject);
             }
           }
         }
@@ -67,8 +68,11 @@ function createCodeWatcher() {
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
+  const mailTo = (to: string, subject: RegExp) => new Promise<string>((resolve) => waiting.set(to, { subject, resolve }));
   return {
-    codeFor: (to: string) => new Promise<string>((resolve) => waiting.set(to, resolve)),
+    codeFor: async (to: string) => /code: (\d{6})/.exec(await mailTo(to, /code: \d{6}/))![1]!,
+    /** The merge's last work, after its confirm has answered: the completion email to its starter. */
+    completedMailFor: (to: string) => mailTo(to, /profiles were merged/),
     stop: async () => {
       stopped = true;
       await running;
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
     return pairs;
   }
 
-  const watcher = createCodeWatcher();
+  const watcher = createMailWatcher();
   const toCode: number[] = [];
   /** Merges at step awaiting_confirmation, ready for the confirm burst. */
   async function verifiedMerges(n: number) {
@@ -114,10 +118,10 @@ async function main(): Promise<void> {
       await code;
       toCode.push(performance.now() - t0);
       await call('POST', `/v1/profile/merges/${merge.id}/verification`, token, { code: await code });
-      return { id: merge.id, token };
+      return { id: merge.id, token, email: me };
     }));
   }
-  const confirm = async ({ id, token }: { id: string; token: string }) => {
+  const confirm = async ({ id, token }: { id: string; token: string; email: string }) => {
     const done = await call('POST', `/v1/profile/merges/${id}/confirmation`, token);
     if (done.outcome !== 'completed') throw new Error(`merge ${id} ended ${String(done.outcome)}`);
   };
@@ -126,10 +130,13 @@ async function main(): Promise<void> {
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const probes = await Promise.all(Array.from({ length: env.BENCH_MERGES }, (_, i) =>
     client.workflow.start<typeof latencyProbe>('latencyProbe', { workflowId: `latency-probe/${run}/${i}`, taskQueue: env.TEMPORAL_TASK_QUEUE })));
-  const meter = cpuMeter(stackProcesses({
+  const processes = stackProcesses({
     api: portOf(env.API_URL), worker: portOf(env.WORKER_METRICS_ADDRESS), temporal: portOf(env.TEMPORAL_ADDRESS), postgres: portOf(env.DATABASE_URL),
-  }));
+  });
+  const meter = cpuMeter(processes);
+  const probeMeter = cpuMeter(processes);
 
+  const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
   const confirms: number[] = [];
   const probeLocal: number[] = [];
   const probeNoop: number[] = [];
@@ -140,10 +147,18 @@ async function main(): Promise<void> {
       const codesBefore = toCode.length;
       const merges = await verifiedMerges(env.BENCH_MERGES);
       if (!measured) toCode.length = codesBefore;
+      await settle();
       meter.begin();
       const c = await Promise.all(merges.map((m) => timed(() => confirm(m))));
       if (measured) meter.end();
+      // Each burst on a quiet machine: the probes must not share the CPU with the confirms' tail (the
+      // completion emails and the end of the runs), which answered users no longer wait for. Watched only
+      // now: polling MailDev during the burst would load the machine (it finds mail that came earlier too).
+      await Promise.all(merges.map((m) => watcher.completedMailFor(m.email)));
+      await settle();
+      probeMeter.begin();
       const l = await Promise.all(probes.map((h) => timed(() => h.executeUpdate(probeLocalActivityUpdate))));
+      if (measured) probeMeter.end();
       const o = await Promise.all(probes.map((h) => timed(() => h.executeUpdate(probeUpdate))));
       if (measured) {
         confirms.push(...c);
@@ -151,11 +166,31 @@ async function main(): Promise<void> {
         probeNoop.push(...o);
       }
     }
+    // One at a time, each confirm next to one probe of each kind: the floor of the "one merge alone" figure.
     const solo: number[] = [];
+    const soloLocal: number[] = [];
+    const soloNoop: number[] = [];
+    const soloHttp: number[] = [];
+    // What of a confirm alone is the apply: its local activity's own time, from the worker's metrics.
+    const applyTime = () => workerHistogram(env.WORKER_METRICS_ADDRESS, 'temporal_local_activity_execution_latency', 'activity_type="applyProfileMerge"');
+    const applyBefore = await applyTime();
+    // "Alone" means nothing else running: each measurement waits for the work that the previous step left
+    // behind (the code email's activity, the completed merge's email and the end of its run) to settle.
     for (let i = 0; i < env.BENCH_SOLO; i++) {
       const [m] = await verifiedMerges(1);
+      await settle();
       solo.push(await timed(() => confirm(m!)));
+      await watcher.completedMailFor(m!.email);
+      await settle();
+      soloLocal.push(await timed(() => probes[0]!.executeUpdate(probeLocalActivityUpdate)));
+      await settle();
+      soloNoop.push(await timed(() => probes[0]!.executeUpdate(probeUpdate)));
+      soloHttp.push(await timed(async () => (await fetch(`${env.API_URL}/healthz`)).arrayBuffer()));
     }
+    const applyAfter = await applyTime();
+    const soloApplyMs = applyBefore && applyAfter && applyAfter.count > applyBefore.count
+      ? (applyAfter.sum - applyBefore.sum) / (applyAfter.count - applyBefore.count)
+      : null;
     const result = {
       merges: env.BENCH_MERGES,
       rounds: env.BENCH_ROUNDS,
@@ -166,9 +201,14 @@ async function main(): Promise<void> {
       probeNoop: summary(probeNoop),
       ratio: { p50: summary(confirms).p50 / summary(probeLocal).p50, p99: summary(confirms).p99 / summary(probeLocal).p99 },
       soloConfirm: summary(solo),
+      soloProbeLocalActivity: summary(soloLocal),
+      soloProbeNoop: summary(soloNoop),
+      soloHealthz: summary(soloHttp),
+      soloApplyMeanMs: soloApplyMs,
       startToCodeEmail: summary(toCode),
       startToCodeRatio: { p50: summary(toCode).p50 / summary(probeLocal).p50, p99: summary(toCode).p99 / summary(probeLocal).p99 },
       cpuMsPerConfirm: meter.perOperation(confirms.length),
+      cpuMsPerLocalActivityProbe: probeMeter.perOperation(probeLocal.length),
     };
     if (asJson) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -182,9 +222,14 @@ async function main(): Promise<void> {
       row('probe: no-op Update', result.probeNoop) +
       `  confirm / local-activity probe           p50 ${result.ratio.p50.toFixed(2)}   p99 ${result.ratio.p99.toFixed(2)}   (target <= 1.5 and <= 2)\n` +
       row('one merge alone: confirm -> completed', result.soloConfirm) +
+      row('alone: probe with a local activity', result.soloProbeLocalActivity) +
+      row('alone: no-op probe', result.soloProbeNoop) +
+      row('alone: GET /healthz', result.soloHealthz) +
+      `  alone: the apply (local activity), mean    ${soloApplyMs === null ? 'n/a (no worker metrics)' : `${soloApplyMs.toFixed(1)} ms`}\n` +
       row('start -> code email received', result.startToCodeEmail) +
       `  start -> code / local-activity probe     p50 ${result.startToCodeRatio.p50.toFixed(2)}   p99 ${result.startToCodeRatio.p99.toFixed(2)}\n` +
-      `  CPU ms per confirm: ${Object.entries(result.cpuMsPerConfirm).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,
+      `  CPU ms per confirm: ${Object.entries(result.cpuMsPerConfirm).map(([k, v]) => `${k} ${v}`).join(', ')}\n` +
+      `  CPU ms per local-activity probe: ${Object.entries(result.cpuMsPerLocalActivityProbe).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,
     );
   } finally {
     await watcher.stop();

@@ -66,3 +66,19 @@ export function cpuMeter(processes: Record<string, () => number[]>) {
 
 /** The machine's load while the bench ran, for the record next to the figures. */
 export const machine = () => ({ cores: os.cpus().length, loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100) });
+
+/**
+ * A histogram of the worker's Prometheus endpoint (Core's metrics, in ms), summed over the series whose labels
+ * contain `labels`: read it before and after a phase to get the phase's mean. Undefined when the endpoint is
+ * unreachable (a stack without worker metrics).
+ */
+export async function workerHistogram(address: string, metric: string, labels: string): Promise<{ sum: number; count: number } | undefined> {
+  const text = await fetch(`http://${address}/metrics`).then((r) => r.text(), () => undefined);
+  if (text === undefined) return undefined;
+  const total = { sum: 0, count: 0 };
+  for (const line of text.split('\n')) {
+    const m = /^(\w+)_(sum|count)\{(.*)\} (\S+)$/.exec(line);
+    if (m?.[1] === metric && m[3]!.includes(labels)) total[m[2] as 'sum' | 'count'] += Number(m[4]);
+  }
+  return total;
+}

@@ -82,6 +82,10 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<{ chi
     '--namespace', o.namespace ?? 'default',
     '--log-level', o.logLevel ?? 'warn',
     ...searchAttributeFlags(),
+    // start-dev re-reads the search attributes from its database on every read by default, so that ones added
+    // at run time apply at once; ours are all registered by the flags above before it serves, and the reread
+    // costs every workflow task that upserts FlowStep or CompanyId (issue 9's dev-server flags).
+    '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false',
     ...(o.uiPort ? ['--ui-port', String(o.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
   ];
   const child = spawn(o.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: o.detached ?? false });
