@@ -77,9 +77,19 @@ export function createCompanyActions({ sql, revocations }: { sql: Sql; revocatio
   }
 
   return {
-    async write<T>(actor: Actor, a: CompanyAction, fn: (tx: Queryable) => Promise<{ result: T; details?: Details }>): Promise<T> {
+    /**
+     * `before`: checks that use the pool (durable budgets, audit entries of their own), run once the caller is
+     * checked and before the transaction opens. Never inside it: a transaction holds a pool connection, and once
+     * every connection is held by one waiting for another the process hangs for good (CI caught seven concurrent
+     * member creations doing that on a pool of five).
+     */
+    async write<T>(
+      actor: Actor, a: CompanyAction, fn: (tx: Queryable) => Promise<{ result: T; details?: Details }>,
+      { before }: { before?: () => Promise<void> } = {},
+    ): Promise<T> {
       try {
         assertCompanyManager(actor.principal, a.companyId);
+        await before?.();
         return await begin(async (tx) => {
           const { result, details } = await fn(tx);
           await appendAudit(tx, entry(actor, a, 'succeeded', details ?? {}));

@@ -1,4 +1,4 @@
-import type { Queryable, Sql } from '../../db/client';
+import type { Sql } from '../../db/client';
 import { appendAudit } from '../../db/queries/audit';
 import { findAccountCompanyByEmail } from '../../db/queries/memberInvitations';
 import { AppError, retryLater } from '../../lib/errors';
@@ -26,8 +26,10 @@ export const tooManyConflicts = (retryAfterMs: number) =>
  * always answered and never counted.
  */
 export function createAddressCheck({ sql, budgets }: { sql: Sql; budgets: Budgets }) {
-  return async function assertAddressFree(tx: Queryable, actor: Actor, companyId: string, email: string): Promise<void> {
-    const existing = await findAccountCompanyByEmail(tx, email);
+  // On the pool, before the creation's transaction (CompanyActions.write's `before`): the budget needs connections
+  // of its own. An account created between this check and the insert is caught by the email's unique constraint.
+  return async function assertAddressFree(actor: Actor, companyId: string, email: string): Promise<void> {
+    const existing = await findAccountCompanyByEmail(sql, email);
     if (existing && existing.companyId === companyId) throw memberExists();
     const left = await budgets.left('memberConflictsPerCompany', companyId);
     if (!left.allowed) throw tooManyConflicts(left.retryAfterMs);
@@ -35,7 +37,7 @@ export function createAddressCheck({ sql, budgets }: { sql: Sql; budgets: Budget
     // Concurrent rows of an import may all see a point left; the spend is atomic, and the late ones are refused.
     const spent = await budgets.spend('memberConflictsPerCompany', companyId);
     const refusal = spent.allowed ? memberExists() : tooManyConflicts(spent.retryAfterMs);
-    // On the pool, not in `tx`: the creation rolls back, the record of what it told must not.
+    // Its own entry, apart from the refused creation's: what the answer told is recorded whatever comes next.
     await appendAudit(sql, {
       actorAccountId: actor.principal.accountId, actorCredential: actor.principal.credential.kind, companyId, ip: actor.ip,
       requestId: actor.requestId, action: 'member.create_conflict', subjectType: 'account', subjectId: existing.id, outcome: 'failed',

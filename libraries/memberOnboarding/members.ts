@@ -73,7 +73,6 @@ export function createMembers(
   { temporal: Client; companyActions: CompanyActions; codeFlows: CodeFlows; addressCheck: AddressCheck; settings: OnboardingSettings },
 ) {
   async function insertMember(tx: Queryable, actor: Actor, companyId: string, m: NewMember, ids: Ids, avatar: Avatar | undefined, importId: string | null) {
-    await addressCheck(tx, actor, companyId, m.email);
     await insertProfile(tx, { id: ids.profileId, displayName: m.name, jobTitle: m.jobTitle ?? null, country: m.country ?? null });
     await insertInvitedAccount(tx, { id: ids.accountId, profileId: ids.profileId, email: m.email, companyId });
     if (avatar) await upsertAvatar(tx, ids.profileId, avatar);
@@ -116,7 +115,7 @@ export function createMembers(
           result: { member: memberView(row!), invitation: { id: ids.invitationId, status: 'pending' as const, expiresAt: new Date(expiresAt).toISOString() } },
           details: { profileId: ids.profileId, invitationId: ids.invitationId, picture: avatar !== undefined, ...(importId ? { importId } : {}) },
         };
-      });
+      }, { before: () => addressCheck(actor, companyId, m.email) });
     },
 
     /**
