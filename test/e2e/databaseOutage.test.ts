@@ -2,48 +2,24 @@
 // with Retry-After (never a 500), readiness says so, and the API serves again as soon as Postgres is back.
 // The suite runs its own Postgres: stopping the shared one would take every other suite down with it.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import postgres from 'postgres';
-import { freePort } from '../../scripts/devstack/ports';
 import { expectError, expectErrorShape } from '../helpers/http';
 import { createPerson, PASSWORD } from '../helpers/people';
-import { startPostgresProcess, type PostgresProcess } from '../helpers/postgresProcess';
-import { runScript } from '../helpers/scripts';
+import { startOwnDatabase, type OwnDatabase } from '../helpers/postgresProcess';
 import { startTestStack, type HttpResult, type TestStack } from '../helpers/stack';
 
-let dir: string;
-let dataDir: string;
-let port: number;
-let pg: PostgresProcess | undefined;
+let db: OwnDatabase | undefined;
 let stack: TestStack | undefined;
 
-const startPostgres = async () => {
-  pg = await startPostgresProcess({ dataDir, port });
-};
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-outage-'));
-  fs.chmodSync(dir, 0o755); // the embedded server may run as the `postgres` user
-  dataDir = path.join(dir, 'pg');
-  port = await freePort();
-  await startPostgres();
-  const admin = postgres(pg!.url('postgres'), { max: 1, onnotice: () => undefined });
-  await admin.unsafe('create database custodian');
-  await admin.end();
-  // db/migrate.ts cannot load under jest (postgres-shift is ESM-only); `npm run db:migrate` as a process can.
-  const url = pg!.url('custodian');
-  const migrated = await runScript('scripts/migrate.ts', { DATABASE_URL: url, NODE_ENV: 'test', LOG_LEVEL: 'silent' });
-  if (migrated.status !== 0) throw new Error(`migration failed: ${migrated.stderr}`);
+  db = await startOwnDatabase('custodian-outage-');
   // No worker: nothing here runs a workflow, and the worker's activities would only retry against the outage.
-  stack = await startTestStack({ worker: false, databaseUrl: url });
+  stack = await startTestStack({ worker: false, databaseUrl: db.url });
 });
 
 afterAll(async () => {
   await stack?.close();
-  await pg?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await db?.remove();
 });
 
 function expectOutage(r: HttpResult, what: string): void {
@@ -60,7 +36,7 @@ test('while Postgres is down every request that needs it answers 503 database.un
   const token = await s.signIn(email);
   expect((await s.http('GET', '/readyz')).status).toBe(200);
 
-  await pg!.stop();
+  await db!.stop();
 
   expectOutage(await s.http('POST', '/v1/sessions', { body: { email, password: PASSWORD } }), 'sign-in, right password');
   expectOutage(await s.http('POST', '/v1/sessions', { body: { email, password: 'Wrong-password-1!' } }), 'sign-in, wrong password');
@@ -75,7 +51,7 @@ test('while Postgres is down every request that needs it answers 503 database.un
   const ready = await s.http('GET', '/readyz');
   expect({ status: ready.status, body: ready.body }).toEqual({ status: 503, body: { status: 'unavailable', checks: { postgres: 'unavailable', temporal: 'ok' } } });
 
-  await startPostgres();
+  await db!.start();
 
   // The pool reconnects on demand: the same data, the old session and a new sign-in all work.
   const again = await s.http('POST', '/v1/sessions', { body: { email, password: PASSWORD } });

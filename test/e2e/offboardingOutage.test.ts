@@ -3,21 +3,15 @@
 // 503 database.unavailable with Retry-After (never a 500) on the offboarding endpoints, the batch's status included.
 // The suite runs its own Postgres: stopping the shared one would take every other suite down with it.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import postgres from 'postgres';
 import { seedLeavers } from '../../db/queries/offboardingBench';
-import { freePort } from '../../scripts/devstack/ports';
 import { workflowIds } from '../../workflows/shared/ids';
 import type { BatchTotals } from '../../workflows/shared/offboardingContract';
 import { createCompany, type Caller } from '../helpers/company';
 import { checkedHttp, expectErrorShape } from '../helpers/http';
 import { waitForRun } from '../helpers/offboarding';
 import { batchCounts, expectOffboardedOnce, expectOneEmailPerRun, expectOneWebhookPerRun, type Leavers } from '../helpers/offboardingProof';
-import { startPostgresProcess, type PostgresProcess } from '../helpers/postgresProcess';
-import { runScript } from '../helpers/scripts';
+import { startOwnDatabase, type OwnDatabase } from '../helpers/postgresProcess';
 import { startTestStack, type HttpResult, type TestStack } from '../helpers/stack';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhookReceiver';
 
@@ -32,42 +26,24 @@ const PROBE_EVERY_MS = 1_000;
 const ANSWER_WITHIN_MS = 3_000;
 const FINISH_TIMEOUT_MS = 240_000;
 
-let dir: string;
-let dataDir: string;
-let port: number;
-let pg: PostgresProcess | undefined;
+let db: OwnDatabase | undefined;
 let stack: TestStack | undefined;
 let receiver: WebhookReceiver | undefined;
 
-const startPostgres = async () => {
-  pg = await startPostgresProcess({ dataDir, port });
-};
 
 beforeAll(async () => {
   // Every activity attempt during the outage fails, as it should, and the SDK warns about each: errors only.
   // Installed before the stack's own (WARN), which then finds a runtime in place.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-offboarding-outage-'));
-  fs.chmodSync(dir, 0o755); // the embedded server may run as the `postgres` user
-  dataDir = path.join(dir, 'pg');
-  port = await freePort();
-  await startPostgres();
-  const admin = postgres(pg!.url('postgres'), { max: 1, onnotice: () => undefined });
-  await admin.unsafe('create database custodian');
-  await admin.end();
-  // db/migrate.ts cannot load under jest (postgres-shift is ESM-only); `npm run db:migrate` as a process can.
-  const url = pg!.url('custodian');
-  const migrated = await runScript('scripts/migrate.ts', { DATABASE_URL: url, NODE_ENV: 'test', LOG_LEVEL: 'silent' });
-  if (migrated.status !== 0) throw new Error(`migration failed: ${migrated.stderr}`);
-  stack = await startTestStack({ databaseUrl: url, env: { OFFBOARDING_BATCH_CONCURRENCY: String(CONCURRENCY) } });
+  db = await startOwnDatabase('custodian-offboarding-outage-');
+  stack = await startTestStack({ databaseUrl: db.url, env: { OFFBOARDING_BATCH_CONCURRENCY: String(CONCURRENCY) } });
   receiver = await startWebhookReceiver();
 }, 120_000);
 
 afterAll(async () => {
   await stack?.close();
   await receiver?.close();
-  await pg?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await db?.remove();
 }, 60_000);
 
 const t0 = Date.now();
@@ -111,7 +87,7 @@ test('Postgres down for 30 s during a batch: the API answers 503 database.unavai
   const [aRun] = await s.sql<{ offboardingId: string }[]>`select offboarding_id from offboarding_batch_items where batch_id = ${batchId} order by item_no desc limit 1`;
 
   const atStop = await waitForCounts(batchId, (c) => (c.completed ?? 0) >= STOP_AT, 'the first runs did not complete');
-  await pg!.stop();
+  await db!.stop();
   const down = Date.now();
   note(`Postgres stopped at ${JSON.stringify(atStop)}`);
   expect(atStop.completed).toBeLessThan(PEOPLE);
@@ -140,7 +116,7 @@ test('Postgres down for 30 s during a batch: the API answers 503 database.unavai
   const ready = await s.http('GET', '/readyz');
   expect({ status: ready.status, postgres: ready.body.checks.postgres }).toEqual({ status: 503, postgres: 'unavailable' });
   const restartAt = Date.now();
-  await startPostgres();
+  await db!.start();
   note(`Postgres back after ${restartAt - down} ms`);
   await Promise.all(pending);
 

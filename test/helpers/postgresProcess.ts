@@ -1,6 +1,11 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
 import { startEmbeddedPostgres } from '../../scripts/devstack/embeddedPostgres';
-import { ROOT } from './scripts';
+import { freePort } from '../../scripts/devstack/ports';
+import { ROOT, runScript } from './scripts';
 
 const READY = 'postgres-ready';
 
@@ -42,6 +47,55 @@ export function startPostgresProcess({ dataDir, port }: { dataDir: string; port:
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`postgres process exited (${code}) before it was ready:\n${output}`)));
   });
+}
+
+export interface OwnDatabase {
+  /** The migrated `custodian` database. */
+  url: string;
+  /** Stops the server: the outage begins. */
+  stop(): Promise<void>;
+  /** Starts it again on the same data and port: the outage ends. */
+  start(): Promise<void>;
+  /** Stops it and deletes its directory. */
+  remove(): Promise<void>;
+}
+
+/**
+ * A migrated database on a Postgres of the suite's own, in a temporary directory, for the outage tests: stopping
+ * the shared one would take every other suite down with it.
+ */
+export async function startOwnDatabase(prefix: string): Promise<OwnDatabase> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(dir, 0o755); // the embedded server may run as the `postgres` user
+  const dataDir = path.join(dir, 'pg');
+  const port = await freePort();
+  let pg: PostgresProcess | undefined = await startPostgresProcess({ dataDir, port });
+  const remove = async () => {
+    await pg?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const admin = postgres(pg.url('postgres'), { max: 1, onnotice: () => undefined });
+    await admin.unsafe('create database custodian');
+    await admin.end();
+    // db/migrate.ts cannot load under jest (postgres-shift is ESM-only); `npm run db:migrate` as a process can.
+    const migrated = await runScript('scripts/migrate.ts', { DATABASE_URL: pg.url('custodian'), NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+    if (migrated.status !== 0) throw new Error(`migration failed: ${migrated.stderr}`);
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return {
+    url: pg.url('custodian'),
+    stop: async () => {
+      await pg?.stop();
+      pg = undefined;
+    },
+    start: async () => {
+      pg = await startPostgresProcess({ dataDir, port });
+    },
+    remove,
+  };
 }
 
 /** The child: starts Postgres, says where, and stops it on SIGTERM or when its parent goes away. */
